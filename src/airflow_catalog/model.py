@@ -1,0 +1,277 @@
+"""The catalog's data model: frozen dataclasses and their JSON form, ``catalog.json``.
+
+Every other module of the package speaks in these types; this one imports nothing of the package.
+Bump :data:`SCHEMA_VERSION` on any change that an older reader of ``catalog.json`` would misread,
+and keep ``catalog.schema.json`` beside this module in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+SCHEMA_VERSION = 1
+
+
+class Kind(StrEnum):
+    """What a catalogued class is, in the words DAG authors use."""
+
+    OPERATOR = "operator"
+    SENSOR = "sensor"
+    TRANSFER = "transfer"
+    HOOK = "hook"
+    TRIGGER = "trigger"
+    NOTIFIER = "notifier"
+
+
+class Severity(StrEnum):
+    """How much a conventions finding matters for the package it was found in."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One constructor parameter of a catalogued class.
+
+    :param name: the keyword a DAG author passes.
+    :param type: the annotation as text, or ``None`` when the parameter has none.
+    :param default: ``repr()`` of the default value, or ``None`` when the parameter is required.
+    :param required: whether a caller must pass it.
+    :param templated: whether it is rendered with Jinja (it is in the class's ``template_fields``).
+    :param description: the text of its ``:param:`` field, empty when undocumented.
+    :param origin: import path of the class whose ``__init__`` declares it; the class itself for its own.
+    """
+
+    name: str
+    type: str | None = None
+    default: str | None = None
+    required: bool = False
+    templated: bool = False
+    description: str = ""
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """A deprecation notice and, where known, what replaces the class."""
+
+    message: str
+    replacement: str | None = None
+
+
+@dataclass(frozen=True)
+class HookIdentity:
+    """How a hook names its connection (the four class attributes Airflow reads)."""
+
+    conn_type: str | None = None
+    conn_name_attr: str | None = None
+    default_conn_name: str | None = None
+    hook_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Example:
+    """A snippet of an example DAG that uses the class.
+
+    :param file: path of the example DAG file, relative to its package's folder.
+    :param start_line: first line of the snippet in that file (1-based).
+    :param code: the snippet itself.
+    :param dag_id: the DAG it belongs to, when known.
+    """
+
+    file: str
+    start_line: int
+    code: str
+    dag_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where a class is defined.
+
+    :param module: the dotted module name.
+    :param path: file path relative to the distribution's root folder (``site-packages`` or ``src``).
+    :param line: first line of the class statement (1-based), 0 when unknown.
+    """
+
+    module: str
+    path: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """Everything the catalog knows about one public class.
+
+    :param imported: ``False`` when the module failed to import and the entry was read from its source.
+    """
+
+    import_path: str
+    name: str
+    module: str
+    kind: Kind
+    package: str
+    package_version: str
+    summary: str = ""
+    docstring: str = ""
+    integration: str | None = None
+    parameters: tuple[Parameter, ...] = ()
+    template_fields: tuple[str, ...] = ()
+    template_ext: tuple[str, ...] = ()
+    ui_color: str | None = None
+    ui_fgcolor: str | None = None
+    deferrable: bool = False
+    deprecation: Deprecation | None = None
+    hook: HookIdentity | None = None
+    uses_hooks: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()
+    source: SourceLocation | None = None
+    imported: bool = True
+
+
+@dataclass(frozen=True)
+class ConnectionType:
+    """A connection type a provider declares, and the hook that implements it."""
+
+    conn_type: str
+    hook_class: str
+    hook_name: str | None = None
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    """One catalogued package and its provider metadata (from ``get_provider_info()``).
+
+    :param import_name: the configured import name, e.g. ``airflow.providers.http``.
+    :param distribution: the installed distribution, e.g. ``apache-airflow-providers-http``.
+    :param is_own: whether it is one of our packages (findings are errors) or upstream (informational).
+    """
+
+    import_name: str
+    distribution: str
+    version: str
+    name: str = ""
+    description: str = ""
+    integrations: tuple[str, ...] = ()
+    connection_types: tuple[ConnectionType, ...] = ()
+    is_own: bool = False
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """A module that could not be imported, with the error and the likely fix."""
+
+    module: str
+    error: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One conventions finding: which rule, on which class, what is wrong and what to change."""
+
+    rule: str
+    severity: Severity
+    import_path: str
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The whole model: what ``catalog.json`` holds."""
+
+    packages: tuple[PackageInfo, ...] = ()
+    entries: tuple[CatalogEntry, ...] = ()
+    import_problems: tuple[ImportProblem, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON-ready form, ordered for stable diffs."""
+        return _to_plain(self)
+
+    def dumps(self) -> str:
+        """Serialise to the text of ``catalog.json``."""
+        return json.dumps(self.to_json(), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Catalog:
+        """Rebuild a catalog from :meth:`to_json`'s output.
+
+        :raises ValueError: when ``schema_version`` is not the one this code writes.
+        """
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(
+                f"catalog.json has schema_version {data.get('schema_version')!r}, this code reads "
+                f"{SCHEMA_VERSION}: rebuild it with the same airflow_catalog version"
+            )
+        return _from_plain(cls, data)
+
+    @classmethod
+    def load(cls, path: Path) -> Catalog:
+        """Read a ``catalog.json`` file."""
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _to_plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_to_plain(item) for item in value]
+    if isinstance(value, StrEnum):
+        return str(value)
+    return value
+
+
+_T = TypeVar("_T")
+
+
+def _from_plain(cls: type[_T], data: dict[str, Any]) -> _T:
+    hints = typing.get_type_hints(cls)
+    kwargs = {f.name: _convert(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}  # type: ignore[arg-type]
+    return cls(**kwargs)
+
+
+def _convert(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _convert(options[0], value) if len(options) == 1 else value
+    if origin is tuple:
+        (item_hint, _ellipsis) = typing.get_args(hint)
+        return tuple(_convert(item_hint, item) for item in value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _from_plain(hint, value)
+    if isinstance(hint, type) and issubclass(hint, StrEnum):
+        return hint(value)
+    return value
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Catalog",
+    "CatalogEntry",
+    "ConnectionType",
+    "Deprecation",
+    "Example",
+    "Finding",
+    "HookIdentity",
+    "ImportProblem",
+    "Kind",
+    "PackageInfo",
+    "Parameter",
+    "Severity",
+    "SourceLocation",
+]
