@@ -54,5 +54,6 @@ html_theme_options = {
     "navigation_depth": 2,
     "titles_only": True,
 }
-html_static_path: list[str] = []
+html_static_path = ["docs/_static"]
+html_css_files = ["site.css"]
 html_last_updated_fmt = None
