@@ -124,6 +124,8 @@ class Versions:
         """
         try:
             data = json.loads(text)
+            if not isinstance(data, list):
+                raise TypeError(f"a list was expected, not {type(data).__name__}")
             entries = [
                 PublishedVersion(
                     version=normalise_version(item["version"]),

@@ -1,0 +1,209 @@
+"""The build side of versioned publishing: switcher, banner, canonical links and ``build-info.json``.
+
+Every page gets the version it was built as (``<meta name="docs-version">``), a canonical link to its
+twin under ``stable/``, ``noindex`` when it is a pre-release or ``dev``, and the switcher script
+(through the theme's ``versions.html`` hook, which sphinx-rtd-theme 3 leaves empty when not hosted
+on Read the Docs). The script reads ``versions.json`` at run time, so old versions list new ones
+without being rebuilt. ``build-info.json`` is written only when the build ends without an error or,
+under ``-W``, a warning: the publisher refuses a folder without it.
+
+Configuration (the defaults read the environment, so CI needs no change to ``conf.py``):
+
+- ``catalog_version``: the version being built (``DOCS_VERSION``, else ``dev``).
+- ``catalog_site_url``: the site root's absolute URL, for absolute canonical links (empty: relative).
+- ``catalog_previous_json``: the previous version's ``catalog.json`` for the page of changes
+  (``CATALOG_PREVIOUS_JSON``; empty: this is the first version).
+- ``catalog_previous_version``: that version's name (``CATALOG_PREVIOUS_VERSION``).
+- ``catalog_current_json``: this version's ``catalog.json``, when already written (empty: the catalog
+  is collected from ``catalog_packages``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import sphinx
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from airflow_catalog import __version__
+from airflow_catalog.versions import DEV, STABLE, VersionError, normalise_version
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+BUILD_INFO = "build-info.json"
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the configuration values, the switcher's files and the page of changes."""
+    app.add_config_value(
+        "catalog_version",
+        lambda _config: os.environ.get("DOCS_VERSION") or DEV,
+        "html",
+        types=frozenset({str}),
+    )
+    app.add_config_value("catalog_site_url", "", "html", types=frozenset({str}))
+    app.add_config_value(
+        "catalog_previous_json",
+        lambda _c: os.environ.get("CATALOG_PREVIOUS_JSON", ""),
+        "env",
+        types=frozenset({str}),
+    )
+    app.add_config_value(
+        "catalog_previous_version",
+        lambda _c: os.environ.get("CATALOG_PREVIOUS_VERSION", ""),
+        "env",
+        types=frozenset({str}),
+    )
+    app.add_config_value("catalog_current_json", "", "env", types=frozenset({str}))
+    app.add_directive("catalog-changes", CatalogChangesDirective)
+    app.connect("config-inited", check_config)
+    app.connect("builder-inited", forget_build_info)
+    app.connect("html-page-context", add_version_to_page)
+    app.connect("build-finished", write_build_info)
+    return {"version": __version__, "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def check_config(app: Sphinx, config: Config) -> None:
+    """Normalise ``catalog_version`` and register the switcher's template and script.
+
+    :raises ConfigError: when the version could not be published.
+    """
+    try:
+        config.catalog_version = normalise_version(config.catalog_version)
+    except VersionError as error:
+        raise ConfigError(f"catalog_version (or DOCS_VERSION): {error}") from error
+    config.templates_path.append(str(HERE / "_templates"))
+    config.html_static_path.append(str(HERE / "_static"))
+
+
+def forget_build_info(app: Sphinx) -> None:
+    """Delete the previous build's ``build-info.json``: only a build that finishes may write it."""
+    (Path(app.outdir) / BUILD_INFO).unlink(missing_ok=True)
+
+
+def add_version_to_page(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: nodes.document | None
+) -> None:
+    """Give the page its version, its canonical ``stable/`` twin and, before a final release, ``noindex``."""
+    version = app.config.catalog_version
+    context["catalog_version"] = version
+    uri = app.builder.get_target_uri(pagename)
+    site_url = app.config.catalog_site_url
+    if site_url:
+        context["pageurl"] = f"{site_url.rstrip('/')}/{STABLE}/{uri}"
+    else:
+        root = context.get("content_root", "./")
+        context["pageurl"] = f"{'' if root == './' else root}../{STABLE}/{uri}"
+    tags = [f'<meta name="docs-version" content="{escape(version)}">']
+    if _is_prerelease(version):
+        # Search engines should send readers to stable, not to a release candidate or main.
+        tags.append('<meta name="robots" content="noindex">')
+    context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(tags)
+
+
+def write_build_info(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``build-info.json`` when the HTML build finished without an error (or a warning under ``-W``)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    # Sphinx counts warnings on the application and only turns them into a failing status after
+    # this event; reading its counter is the one way to know now.
+    if getattr(app, "_fail_on_warnings", False) and getattr(app, "_warncount", 0):
+        return
+    info = {
+        "version": app.config.catalog_version,
+        "release": app.config.release,
+        "built": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sphinx": sphinx.__display_version__,
+    }
+    (Path(app.outdir) / BUILD_INFO).write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
+
+
+def _is_prerelease(version: str) -> bool:
+    from packaging.version import Version
+
+    return version == DEV or Version(version).is_prerelease
+
+
+class CatalogChangesDirective(SphinxDirective):
+    """Render "Changes in the catalog since <previous>" from the previous version's ``catalog.json``.
+
+    The current catalog is the one this build documents (see :func:`current_catalog`).
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        """Return a section whose title names the previous version and whose body lists the changes."""
+        from airflow_catalog.changes import diff_catalogs, load_catalog
+
+        config = self.config
+        previous_path = config.catalog_previous_json
+        previous_name = config.catalog_previous_version or "the previous version"
+        title = f"Changes in the catalog since {previous_name}" if previous_path else "Changes in the catalog"
+        section = nodes.section(ids=["changes-in-the-catalog"], names=["changes in the catalog"])
+        section += nodes.title(text=title)
+        if not previous_path:
+            section += nodes.paragraph(
+                text=f"{config.catalog_version} is the first published version: there is nothing to compare."
+            )
+            return [section]
+        path = Path(self.env.srcdir) / previous_path
+        self.env.note_dependency(str(path))
+        try:
+            old = load_catalog(path)
+        except (OSError, ValueError) as error:
+            logger.warning(
+                "cannot read the previous catalog %s: %s (set catalog_previous_json to an existing "
+                "catalog.json, or to an empty string for a first version)",
+                path,
+                error,
+                type="catalog",
+                subtype="changes",
+                location=self.get_location(),
+            )
+            return [section]
+        current_path = config.catalog_current_json
+        if current_path:
+            self.env.note_dependency(str(Path(self.env.srcdir) / current_path))
+            new = load_catalog(Path(self.env.srcdir) / current_path)
+        else:
+            new = current_catalog(self.env.app)
+        changes = diff_catalogs(old, new)
+        found = self.env.found_docs
+
+        def link(import_path: str) -> str | None:
+            doc = f"catalog/_generated/{import_path}"
+            return f"/{doc}" if doc in found else None
+
+        markdown = changes.to_markdown(link=link, heading_level=0)
+        content = StringList(markdown.splitlines(), source=self.get_source_info()[0])
+        self.state.nested_parse(content, self.content_offset, section)
+        return [section]
+
+
+def current_catalog(app: Sphinx) -> Any:
+    """Return the catalog this build documents, collected once per process.
+
+    :returns: a :class:`airflow_catalog.model.Catalog`.
+    """
+    cached = getattr(app, "_catalog_for_changes", None)
+    if cached is None:
+        from airflow_catalog.collect import collect_catalog
+
+        config = app.config
+        own = getattr(config, "catalog_own_packages", None) or None
+        cached = collect_catalog(config.catalog_packages, exclude=config.catalog_exclude, own=own)
+        app._catalog_for_changes = cached  # type: ignore[attr-defined]
+    return cached
