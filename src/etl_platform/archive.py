@@ -1,0 +1,386 @@
+"""The archive policy: every ingested payload is kept, streamed and atomically, with a manifest.
+
+A payload lives at ``{root}/{source}/{dataset}/{YYYY}/{MM}/{DD}/{run_id}/{name}`` and its manifest next to
+it at ``{name}.manifest.json``. ``root`` is any fsspec URL, reached through Airflow's
+:class:`~airflow.sdk.ObjectStoragePath`, so a local folder and a bucket behave alike.
+
+Writing goes to a hidden ``.partial`` file in the same folder and is moved into place only when the last
+byte is written and hashed, so readers never see a partial payload. Writing the same bytes to the same key
+again is a no-op; different bytes at the same key raise :class:`ArchiveConflictError`, never an overwrite.
+Two writers racing for one key both pass the existence check before either moves its file; Airflow runs
+one task instance per run and key, which is why the check is not a lock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from airflow.sdk import ObjectStoragePath
+
+from etl_platform.policy import DataError
+
+#: Bytes moved per read or write: large enough for throughput, small enough to bound memory.
+CHUNK_SIZE = 1 << 20
+MANIFEST_SUFFIX = ".manifest.json"
+
+
+class ArchiveConflictError(DataError):
+    """A different payload is already archived at this key; the archive never overwrites."""
+
+
+class ArchiveCorruptError(DataError):
+    """An archived payload no longer matches the size or checksum its manifest recorded."""
+
+
+@dataclass(frozen=True)
+class ArchiveKey:
+    """Where one payload goes in the archive.
+
+    :param source: the system the data comes from, e.g. ``orders-api``.
+    :param dataset: the dataset within that system, e.g. ``orders``.
+    :param day: the run's logical day; it names the ``YYYY/MM/DD`` folders.
+    :param run_id: the DAG run's id.
+    :param name: the payload's file name, e.g. ``orders.jsonl``.
+    """
+
+    source: str
+    dataset: str
+    day: datetime.date
+    run_id: str
+    name: str
+
+    def __post_init__(self) -> None:
+        for field in ("source", "dataset", "run_id", "name"):
+            value = getattr(self, field)
+            if not value or "/" in value or value in {".", ".."} or value.startswith("."):
+                raise ValueError(
+                    f"archive key {field}={value!r} must be one non-empty path segment without '/' "
+                    "and not starting with '.'"
+                )
+
+    @property
+    def path(self) -> str:
+        """The payload's path below the archive root."""
+        day = f"{self.day:%Y}/{self.day:%m}/{self.day:%d}"
+        return f"{self.source}/{self.dataset}/{day}/{self.run_id}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the archive knows about one payload.
+
+    :param path: the payload's path below the archive root.
+    :param size: its size in bytes.
+    :param sha256: the hex SHA-256 of its bytes.
+    :param source_url: where it was fetched from.
+    :param content_type: its media type, e.g. ``text/csv``.
+    :param archived_at: when it was archived, ISO 8601 in UTC.
+    :param rows: how many records it holds, when the format has records.
+    """
+
+    path: str
+    size: int
+    sha256: str
+    source_url: str
+    content_type: str
+    archived_at: str
+    rows: int | None = None
+
+    def dumps(self) -> bytes:
+        """Serialise the manifest as JSON.
+
+        :returns: UTF-8 JSON bytes.
+        """
+        return json.dumps(asdict(self), indent=2, sort_keys=True).encode()
+
+    @classmethod
+    def loads(cls, data: bytes, where: str) -> Manifest:
+        """Read a manifest written by :meth:`dumps`.
+
+        :param data: the manifest's bytes.
+        :param where: the manifest's location, named in errors.
+        :raises ArchiveCorruptError: when the bytes are not a manifest.
+        :returns: the manifest.
+        """
+        try:
+            return cls(**json.loads(data))
+        except (ValueError, TypeError) as error:
+            raise ArchiveCorruptError(
+                f"manifest {where} is unreadable ({error}); restore it from a backup"
+            ) from None
+
+
+class StagedPayload:
+    """A payload being written to a hidden file, published by :meth:`commit`.
+
+    It is a writable binary file object (``write``, ``tell``, ``flush``), so writers such as
+    :mod:`csv` (through :class:`io.TextIOWrapper`) and :mod:`pyarrow.parquet` can write into it directly.
+
+    :param archive: the archive it belongs to.
+    :param key: where it will be published.
+    """
+
+    def __init__(self, archive: Archive, key: ArchiveKey) -> None:
+        self.archive = archive
+        self.key = key
+        self.final = archive.payload_path(key.path)
+        self.partial = self.final.parent / f".{key.name}.{uuid.uuid4().hex}.partial"
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self.partial.open("wb")
+        self._sha256 = hashlib.sha256()
+        self.size = 0
+        self.committed = False
+        #: ``False`` when :meth:`commit` found the same payload already archived.
+        self.created = False
+
+    # The file-object protocol that csv and pyarrow writers call.
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Append bytes to the payload.
+
+        :param data: the bytes.
+        :returns: how many bytes were written.
+        """
+        self._file.write(data)
+        self._sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        """Return the number of bytes written so far."""
+        return self.size
+
+    def flush(self) -> None:
+        """Nothing is buffered here: the underlying file flushes when it is closed."""
+
+    def writable(self) -> bool:
+        """Say that the payload is writable."""
+        return True
+
+    @property
+    def closed(self) -> bool:
+        """Whether the staging file is closed."""
+        return bool(self._file.closed)
+
+    @property
+    def sha256(self) -> str:
+        """The hex SHA-256 of the bytes written so far."""
+        return self._sha256.hexdigest()
+
+    def commit(self, *, source_url: str, content_type: str, rows: int | None = None) -> Manifest:
+        """Publish the payload and its manifest, or find the same payload already published.
+
+        :param source_url: where the payload came from.
+        :param content_type: its media type.
+        :param rows: how many records it holds, if the format has records.
+        :raises ArchiveConflictError: when different bytes are archived at the key; nothing changes.
+        :returns: the manifest of the archived payload.
+        """
+        self._file.close()
+        existing = self.archive.find(self.key.path)
+        if existing is not None:
+            self.partial.unlink()
+            self.committed = True
+            if existing.sha256 != self.sha256:
+                raise ArchiveConflictError(
+                    f"{self.archive.payload_path(self.key.path)} is already archived with sha256 "
+                    f"{existing.sha256}; the new payload has sha256 {self.sha256}. The archive never "
+                    "overwrites: archive the new payload under another run or name"
+                )
+            return existing
+        self.partial.move(self.final)
+        manifest = Manifest(
+            path=self.key.path,
+            size=self.size,
+            sha256=self.sha256,
+            source_url=source_url,
+            content_type=content_type,
+            archived_at=datetime.datetime.now(datetime.UTC).isoformat(),
+            rows=rows,
+        )
+        self.archive.write_manifest(manifest)
+        self.committed = True
+        self.created = True
+        return manifest
+
+    def discard(self) -> None:
+        """Remove the staging file unless the payload was committed."""
+        if not self._file.closed:
+            self._file.close()
+        if not self.committed and self.partial.exists():
+            self.partial.unlink()
+
+
+class VerifyingReader(io.RawIOBase):
+    """Read an archived payload and fail at its end unless size and checksum match the manifest.
+
+    Wrap it in :class:`io.BufferedReader` (and :class:`io.TextIOWrapper`) to read lines or CSV.
+
+    :param raw: the payload's open binary file.
+    :param manifest: what the payload must match.
+    """
+
+    def __init__(self, raw: Any, manifest: Manifest) -> None:
+        super().__init__()
+        self._raw = raw
+        self.manifest = manifest
+        self._sha256 = hashlib.sha256()
+        self._size = 0
+        self._verified = False
+
+    def readable(self) -> bool:
+        """Say that the payload is readable."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` from the payload, checking size and checksum at the end.
+
+        :param buffer: a writable buffer.
+        :raises ArchiveCorruptError: at the end of a payload that does not match its manifest.
+        :returns: the number of bytes read; 0 at the end.
+        """
+        data = self._raw.read(len(buffer))
+        if not data:
+            self.verify()
+            return 0
+        buffer[: len(data)] = data
+        self._sha256.update(data)
+        self._size += len(data)
+        return len(data)
+
+    def verify(self) -> None:
+        """Check what was read against the manifest; call it when reading stops early too.
+
+        :raises ArchiveCorruptError: when the size or checksum differs.
+        """
+        if self._verified:
+            return
+        while chunk := self._raw.read(CHUNK_SIZE):
+            self._sha256.update(chunk)
+            self._size += len(chunk)
+        digest = self._sha256.hexdigest()
+        if self._size != self.manifest.size or digest != self.manifest.sha256:
+            raise ArchiveCorruptError(
+                f"archived payload {self.manifest.path} has {self._size} bytes with sha256 {digest}, "
+                f"its manifest says {self.manifest.size} bytes with sha256 {self.manifest.sha256}; "
+                "the copy is damaged: re-run the ingest task for that run to archive it again"
+            )
+        self._verified = True
+
+    def close(self) -> None:
+        """Close the payload file."""
+        self._raw.close()
+        super().close()
+
+
+class Archive:
+    """The archive below one root.
+
+    :param root: the archive's root folder, any fsspec URL or :class:`~airflow.sdk.ObjectStoragePath`.
+    """
+
+    def __init__(self, root: ObjectStoragePath | str) -> None:
+        self.root = root if isinstance(root, ObjectStoragePath) else ObjectStoragePath(root)
+
+    def payload_path(self, path: str) -> ObjectStoragePath:
+        """Return where the payload at ``path`` (below the root) is stored."""
+        return self.root / path
+
+    def manifest_path(self, path: str) -> ObjectStoragePath:
+        """Return where the manifest of the payload at ``path`` is stored."""
+        return self.root / f"{path}{MANIFEST_SUFFIX}"
+
+    @contextmanager
+    def stage(self, key: ArchiveKey) -> Iterator[StagedPayload]:
+        """Open a payload for writing; whatever is not committed when the block ends is removed.
+
+        :param key: where the payload will be published.
+        :returns: a context manager giving the :class:`StagedPayload`.
+        """
+        staged = StagedPayload(self, key)
+        try:
+            yield staged
+        finally:
+            staged.discard()
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        """Write a manifest atomically (to a hidden file first, then moved into place).
+
+        :param manifest: the manifest.
+        """
+        final = self.manifest_path(manifest.path)
+        partial = final.parent / f".{final.name}.{uuid.uuid4().hex}.partial"
+        partial.write_bytes(manifest.dumps())
+        partial.move(final)
+
+    def find(self, path: str) -> Manifest | None:
+        """Find the manifest of an archived payload.
+
+        A payload without a manifest (a writer stopped between the two moves) gets its manifest
+        rebuilt from its bytes, so that it is never silently overwritten.
+
+        :param path: the payload's path below the root.
+        :returns: its manifest, or ``None`` when nothing is archived there.
+        """
+        manifest_path = self.manifest_path(path)
+        if manifest_path.exists():
+            return Manifest.loads(manifest_path.read_bytes(), str(manifest_path))
+        payload = self.payload_path(path)
+        if not payload.exists():
+            return None
+        sha256, size = hashlib.sha256(), 0
+        with payload.open("rb") as handle:
+            while chunk := handle.read(CHUNK_SIZE):
+                sha256.update(chunk)
+                size += len(chunk)
+        manifest = Manifest(path, size, sha256.hexdigest(), "unknown (manifest rebuilt)", "", "", None)
+        self.write_manifest(manifest)
+        return manifest
+
+    def read_manifest(self, path: str) -> Manifest:
+        """Read the manifest of an archived payload.
+
+        :param path: the payload's path below the root.
+        :raises FileNotFoundError: when nothing is archived there; the message names the full path.
+        :returns: its manifest.
+        """
+        manifest = self.find(path)
+        if manifest is None:
+            raise FileNotFoundError(
+                f"nothing is archived at {self.payload_path(path)}: check the path (the ingest task "
+                "returns it in XCom as 'path') and the archive connection's root"
+            )
+        return manifest
+
+    @contextmanager
+    def open_verified(self, path: str) -> Iterator[VerifyingReader]:
+        """Open an archived payload for reading; reading it to the end verifies it.
+
+        :param path: the payload's path below the root.
+        :raises FileNotFoundError: when nothing is archived there.
+        :returns: a context manager giving a :class:`VerifyingReader`.
+        """
+        manifest = self.read_manifest(path)
+        reader = VerifyingReader(self.payload_path(path).open("rb"), manifest)
+        try:
+            yield reader
+        finally:
+            reader.close()
+
+    def verify(self, path: str) -> Manifest:
+        """Read a whole payload and check it against its manifest.
+
+        :param path: the payload's path below the root.
+        :raises ArchiveCorruptError: when it does not match.
+        :returns: its manifest.
+        """
+        with self.open_verified(path) as reader:
+            reader.verify()
+            return reader.manifest

@@ -1,0 +1,1 @@
+"""Example DAGs, run in the tests and shown in the catalog."""

@@ -1,0 +1,1 @@
+"""Ingest operators: fetch from a source, archive, and hand the archived path on."""

@@ -1,0 +1,1 @@
+"""Sensors that wait for a source to be ready."""

@@ -1,0 +1,1 @@
+"""Transfers from the archive into other systems."""

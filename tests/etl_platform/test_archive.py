@@ -1,0 +1,115 @@
+import datetime
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from etl_fixtures import archived_files
+
+from etl_platform.archive import Archive, ArchiveConflictError, ArchiveCorruptError, ArchiveKey
+
+KEY = ArchiveKey(
+    source="orders-api", dataset="orders", day=datetime.date(2026, 11, 24), run_id="run_1", name="orders.csv"
+)
+
+
+def write(archive: Archive, chunks: list[bytes], key: ArchiveKey = KEY) -> tuple[object, bool]:
+    with archive.stage(key) as staged:
+        for chunk in chunks:
+            staged.write(chunk)
+        manifest = staged.commit(source_url="http://example/orders", content_type="text/csv", rows=1)
+    return manifest, staged.created
+
+
+def test_payload_lands_at_the_documented_path_with_its_manifest(tmp_path: Path) -> None:
+    manifest, created = write(Archive(str(tmp_path)), [b"id\n", b"1\n"])
+    assert created
+    assert archived_files(tmp_path) == [
+        "orders-api/orders/2026/11/24/run_1/orders.csv",
+        "orders-api/orders/2026/11/24/run_1/orders.csv.manifest.json",
+    ]
+    recorded = json.loads(
+        (tmp_path / "orders-api/orders/2026/11/24/run_1/orders.csv.manifest.json").read_text()
+    )
+    assert recorded["sha256"] == hashlib.sha256(b"id\n1\n").hexdigest() == manifest.sha256
+    assert recorded["size"] == 5 and recorded["source_url"] == "http://example/orders"
+    assert recorded["content_type"] == "text/csv" and recorded["archived_at"].endswith("+00:00")
+
+
+def test_same_payload_twice_is_a_no_op(tmp_path: Path) -> None:
+    archive = Archive(str(tmp_path))
+    first, _ = write(archive, [b"id\n1\n"])
+    manifest_file = tmp_path / "orders-api/orders/2026/11/24/run_1/orders.csv.manifest.json"
+    before = manifest_file.read_bytes()
+    again, created = write(archive, [b"id\n", b"1\n"])
+    assert not created and again == first and manifest_file.read_bytes() == before
+    assert len(archived_files(tmp_path)) == 2
+
+
+def test_different_payload_at_same_key_is_refused_naming_both_checksums(tmp_path: Path) -> None:
+    archive = Archive(str(tmp_path))
+    write(archive, [b"id\n1\n"])
+    old, new = hashlib.sha256(b"id\n1\n").hexdigest(), hashlib.sha256(b"id\n2\n").hexdigest()
+    with pytest.raises(ArchiveConflictError, match=f"sha256 {old}.*sha256 {new}"):
+        write(archive, [b"id\n2\n"])
+    assert (tmp_path / KEY.path).read_bytes() == b"id\n1\n"
+    assert len(archived_files(tmp_path)) == 2
+
+
+def test_failure_while_writing_leaves_nothing_behind(tmp_path: Path) -> None:
+    archive = Archive(str(tmp_path))
+    with pytest.raises(RuntimeError), archive.stage(KEY) as staged:
+        staged.write(b"id\n")
+        assert len(archived_files(tmp_path)) == 1  # only the hidden partial file exists while writing
+        assert archived_files(tmp_path)[0].split("/")[-1].startswith(".orders.csv.")
+        raise RuntimeError("source went away")
+    assert archived_files(tmp_path) == []
+
+
+def test_verified_read_returns_the_bytes(tmp_path: Path) -> None:
+    archive = Archive(str(tmp_path))
+    write(archive, [b"id\n1\n"])
+    with archive.open_verified(KEY.path) as reader:
+        assert reader.read() == b"id\n1\n"
+
+
+@pytest.mark.parametrize("damage", [b"id\n9\n", b"id\n1\nextra\n", b"id\n"])
+def test_verified_read_of_a_damaged_payload_fails(tmp_path: Path, damage: bytes) -> None:
+    archive = Archive(str(tmp_path))
+    write(archive, [b"id\n1\n"])
+    (tmp_path / KEY.path).write_bytes(damage)
+    with (
+        pytest.raises(ArchiveCorruptError, match="manifest says 5 bytes"),
+        archive.open_verified(KEY.path) as r,
+    ):
+        r.read()
+    with pytest.raises(ArchiveCorruptError):
+        archive.verify(KEY.path)
+
+
+def test_payload_without_manifest_is_never_overwritten(tmp_path: Path) -> None:
+    archive = Archive(str(tmp_path))
+    (tmp_path / KEY.path).parent.mkdir(parents=True)
+    (tmp_path / KEY.path).write_bytes(b"id\n1\n")
+    with pytest.raises(ArchiveConflictError):
+        write(archive, [b"id\n2\n"])
+    assert (tmp_path / KEY.path).read_bytes() == b"id\n1\n"
+    _, created = write(archive, [b"id\n1\n"])
+    assert not created
+
+
+def test_missing_payload_names_the_path_and_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"nothing is archived at .*orders\.csv.*XCom"):
+        Archive(str(tmp_path)).read_manifest(KEY.path)
+
+
+@pytest.mark.parametrize("field", ["source", "dataset", "run_id", "name"])
+@pytest.mark.parametrize("value", ["", "a/b", "..", ".hidden"])
+def test_key_segments_must_be_plain_names(field: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"archive key {field}="):
+        ArchiveKey(**{**KEY.__dict__, field: value})
+
+
+def test_archive_works_on_any_fsspec_url(tmp_path: Path) -> None:
+    manifest, _ = write(Archive(f"file://{tmp_path}"), [b"id\n1\n"])
+    assert (tmp_path / manifest.path).read_bytes() == b"id\n1\n"
