@@ -1,0 +1,108 @@
+"""Graphviz sources of the catalog's pictures: an operator between the systems it connects.
+
+Only the text of the graph is made here; ``sphinx.ext.graphviz`` draws it at build time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from airflow_catalog.model import CatalogEntry, Kind
+
+_TRANSFER_NAME = re.compile(r"^(?P<source>[A-Z]\w*?)To(?P<target>[A-Z]\w*?)Operator$")
+_STYLE = (
+    'graph [rankdir=LR, bgcolor="transparent", fontname="Helvetica", fontsize=11, nodesep=0.3, '
+    "ranksep=0.4];\n"
+    'node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled", fillcolor="#f3f6f9", '
+    'color="#8aa1b1"];\n'
+    'edge [color="#5c7080", arrowsize=0.7];\n'
+)
+
+
+@dataclass(frozen=True)
+class System:
+    """One end of an operator: what it is called and the connection type that reaches it."""
+
+    label: str
+    conn_type: str | None = None
+
+
+def escape(text: str) -> str:
+    """Escape ``text`` for the inside of a double-quoted graphviz ID."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def quote(text: str) -> str:
+    """Return ``text`` as a double-quoted graphviz ID."""
+    return f'"{escape(text)}"'
+
+
+def _system(hook: CatalogEntry | None, fallback: str) -> System:
+    if hook is None:
+        return System(fallback)
+    identity = hook.hook
+    conn_type = identity.conn_type if identity else None
+    label = (identity.hook_name if identity and identity.hook_name else None) or hook.name.removesuffix(
+        "Hook"
+    )
+    return System(label, conn_type)
+
+
+def systems_of(entry: CatalogEntry, hooks: Mapping[str, CatalogEntry]) -> tuple[list[System], list[System]]:
+    """Split the systems an operator touches into sources and targets.
+
+    A transfer named ``<Source>To<Target>Operator`` reads from its first hook and writes to its
+    last; any other operator or sensor is drawn against every hook it uses.
+
+    :param entry: an operator, sensor or transfer.
+    :param hooks: catalogued hooks by import path.
+    :returns: (sources, targets); both empty when the class uses no hook that can be named.
+    """
+    used = [hooks.get(path) for path in entry.uses_hooks]
+    match = _TRANSFER_NAME.match(entry.name)
+    if entry.kind == Kind.TRANSFER or match:
+        source_name = match.group("source") if match else "source"
+        target_name = match.group("target") if match else "target"
+        source = _system(used[0] if used else None, source_name)
+        target = _system(used[-1] if len(used) > 1 else None, target_name)
+        return [source], [target]
+    systems = [
+        _system(hook, path.rsplit(".", 1)[-1]) for hook, path in zip(used, entry.uses_hooks, strict=True)
+    ]
+    if entry.kind == Kind.SENSOR:
+        return systems, []
+    return [], systems
+
+
+def _node(name: str, system: System) -> str:
+    # A backslash-n is graphviz's own line break inside a label.
+    second_line = f"\\n({escape(system.conn_type)})" if system.conn_type else ""
+    return f'{name} [label="{escape(system.label)}{second_line}"];\n'
+
+
+def operator_diagram(entry: CatalogEntry, hooks: Mapping[str, CatalogEntry]) -> str | None:
+    """Return the graphviz source of ``source → operator → target``; ``None`` when there is nothing to draw.
+
+    :param entry: the catalogued class.
+    :param hooks: catalogued hooks by import path, to name the systems and their connection types.
+    """
+    if entry.kind not in (Kind.OPERATOR, Kind.SENSOR, Kind.TRANSFER):
+        return None
+    sources, targets = systems_of(entry, hooks)
+    if not sources and not targets:
+        return None
+    lines = ["digraph catalog {\n", _STYLE]
+    lines.append(
+        f'operator [label={quote(entry.name)}, fillcolor="#d9ecff", color="#2f6fa3", penwidth=1.4];\n'
+    )
+    for number, system in enumerate(sources):
+        lines.append(_node(f"source{number}", system))
+        edge = ' [style=dashed, label="waits for", fontsize=9]' if entry.kind == Kind.SENSOR else ""
+        lines.append(f"source{number} -> operator{edge};\n")
+    for number, system in enumerate(targets):
+        lines.append(_node(f"target{number}", system))
+        lines.append(f"operator -> target{number};\n")
+    lines.append("}\n")
+    return "".join(lines)

@@ -1,0 +1,376 @@
+"""Render upstream docstrings as they are, without warnings, and link types without intersphinx.
+
+Provider docstrings are written for Airflow's own docs build: they ``:ref:`` how-to guides that are
+not in ours, use ``:external+boto3:py:meth:`` roles, ``|experimental|``-style substitutions and
+annotations that only resolve under ``TYPE_CHECKING``. On the page of a catalogued *upstream* class
+(and only there) these become text or a link to the published docs; a broken reference on any other
+page, our own package's included, still warns and fails the ``-W`` build.
+
+Types are linked by pattern (standard library → docs.python.org, Airflow → airflow.apache.org),
+because intersphinx would need the network and the build has none.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import re
+import sys
+from collections.abc import Callable, Collection
+from types import ModuleType
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import Directive, directives
+from docutils.parsers.rst.states import Inliner
+from docutils.transforms import Transform
+from docutils.utils import Reporter
+from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging as sphinx_logging
+from sphinx.util.docutils import CustomReSTDispatcher
+
+logger = sphinx_logging.getLogger(__name__)
+
+PYTHON_DOCS = "https://docs.python.org/3/library/"
+AIRFLOW_DOCS = "https://airflow.apache.org/docs/"
+#: Published inventories of the external roles provider docstrings use, by inventory name.
+EXTERNAL_DOCS = {
+    "boto3": "https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/",
+    "python": PYTHON_DOCS,
+}
+_PY_ROLES = frozenset({"class", "obj", "data", "exc", "func", "meth", "attr", "mod", "const", "type"})
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def python_docs_url(target: str) -> str | None:
+    """Return the docs.python.org page of a standard-library or builtin name, or ``None``.
+
+    :param target: a dotted name such as ``collections.abc.Sequence`` or ``str``.
+    """
+    if target in _BUILTIN_NAMES:
+        obj = getattr(builtins, target)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            return f"{PYTHON_DOCS}exceptions.html#{target}"
+        if target in ("None", "True", "False", "Ellipsis", "NotImplemented"):
+            return f"{PYTHON_DOCS}constants.html#{target}"
+        return f"{PYTHON_DOCS}functions.html#{target}"
+    top = target.split(".", 1)[0]
+    if top not in sys.stdlib_module_names or top.startswith("_"):
+        return None
+    module = _longest_module(target)
+    page = module if module and "." in module and module.split(".")[0] in ("collections", "os") else top
+    if module in (
+        "collections.abc",
+        "os.path",
+        "importlib.metadata",
+        "concurrent.futures",
+        "logging.handlers",
+    ):
+        page = module
+    return f"{PYTHON_DOCS}{page}.html#{target}"
+
+
+def _longest_module(target: str) -> str | None:
+    parts = target.split(".")
+    for end in range(len(parts), 0, -1):
+        name = ".".join(parts[:end])
+        if name in sys.modules:
+            return name
+    return None
+
+
+def airflow_docs_url(target: str) -> str | None:
+    """Return the page of an Airflow object in Airflow's published API docs, or ``None``.
+
+    The published docs are built by sphinx-autoapi with one page per module, so the address
+    follows from the module path: ``_api/<module as folders>/index.html#<target>``.
+    """
+    if not target.startswith("airflow."):
+        return None
+    module = _longest_module(target) or target.rsplit(".", 1)[0]
+    folders = module.replace(".", "/")
+    if target.startswith("airflow.sdk"):
+        return f"{AIRFLOW_DOCS}task-sdk/stable/api.html#{target}"
+    provider = re.match(
+        r"airflow\.providers\.((?:\w+\.)*?\w+)\.(hooks|operators|sensors|triggers|transfers|"
+        r"notifications|utils|links|exceptions|version_compat|get_provider_info)\b",
+        target,
+    )
+    if provider:
+        distribution = "apache-airflow-providers-" + provider.group(1).replace(".", "-").replace("_", "-")
+        return f"{AIRFLOW_DOCS}{distribution}/stable/_api/{folders}/index.html#{target}"
+    return f"{AIRFLOW_DOCS}apache-airflow/stable/_api/{folders}/index.html#{target}"
+
+
+def provider_docs_url(import_name: str) -> str:
+    """Return the home page of an upstream package's published docs."""
+    if import_name.startswith("airflow.providers."):
+        tail = import_name.removeprefix("airflow.providers.")
+        distribution = "apache-airflow-providers-" + tail.replace(".", "-").replace("_", "-")
+        return f"{AIRFLOW_DOCS}{distribution}/stable/index.html"
+    return f"{AIRFLOW_DOCS}apache-airflow/stable/index.html"
+
+
+def _link(url: str, contnode: nodes.Node, title: str = "") -> nodes.reference:
+    reference = nodes.reference("", "", internal=False, refuri=url, reftitle=title or url)
+    reference += contnode
+    return reference
+
+
+class ReferencePolicy:
+    """Decides how a reference that Sphinx could not resolve is shown.
+
+    :param upstream_docs: docnames of the pages of catalogued upstream classes.
+    :param docs_home: for each of those pages, its package's published docs.
+    :param own_prefixes: import names of our own packages: their objects never fall back.
+    """
+
+    def __init__(self, upstream_docs: dict[str, str], own_prefixes: Collection[str]) -> None:
+        self.upstream_docs = upstream_docs
+        self.own_prefixes = tuple(own_prefixes)
+
+    def is_own(self, target: str) -> bool:
+        """Whether ``target`` names an object of one of our own packages."""
+        return any(target == prefix or target.startswith(prefix + ".") for prefix in self.own_prefixes)
+
+    def resolve(
+        self, env: BuildEnvironment, node: pending_xref, contnode: nodes.Element
+    ) -> nodes.Node | None:
+        """Return the node to show instead of ``node``, or ``None`` to let Sphinx warn."""
+        domain, reftype = node.get("refdomain", ""), node.get("reftype", "")
+        target = node.get("reftarget", "")
+        on_upstream_page = node.get("refdoc") in self.upstream_docs
+        if domain == "py" and reftype in _PY_ROLES:
+            if self.is_own(target):
+                return None
+            url = python_docs_url(target) or airflow_docs_url(target)
+            if url:
+                return _link(url, contnode)
+            if on_upstream_page or _is_third_party(target):
+                return contnode
+            return None
+        if not on_upstream_page:
+            return None
+        if domain == "std" and reftype in ("ref", "doc", "label"):
+            # A how-to guide of the provider's own docs: name it and point at those docs.
+            text = contnode.astext()
+            if not node.get("refexplicit"):
+                text = _humanise_label(target)
+            return _link(
+                self.upstream_docs[node["refdoc"]], nodes.inline(text, text), f"{target} in Airflow's docs"
+            )
+        return contnode
+
+
+def _humanise_label(label: str) -> str:
+    """``howto/operator:HttpOperator`` → ``HttpOperator (how-to guide)``."""
+    if ":" in label:
+        kind, _, name = label.rpartition(":")
+        guide = "connection guide" if "connection" in kind else "how-to guide"
+        return f"{name} ({guide})"
+    return label
+
+
+def _is_third_party(target: str) -> bool:
+    """Whether ``target`` lives in an installed package that is neither ours nor the standard library."""
+    top = target.split(".", 1)[0]
+    if not top or top in sys.stdlib_module_names:
+        return False
+    return top in sys.modules
+
+
+def boto3_url(target: str) -> str | None:
+    """Return boto3's page of ``S3.Client.list_objects_v2``-style targets, or ``None``."""
+    match = re.fullmatch(r"(\w+)\.(Client|Paginator|Waiter)\.(\w+)(?:\.\w+)?", target)
+    if not match:
+        return None
+    service, kind, name = match.groups()
+    return f"{EXTERNAL_DOCS['boto3']}{service.lower()}/{kind.lower()}/{name}.html"
+
+
+def external_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Inliner,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """Show an ``:external+inv:domain:role:`` reference as code, linked when its docs are known."""
+    explicit = re.fullmatch(r"(.*?)\s*<(.+)>", text, flags=re.DOTALL)
+    title, target = (explicit.group(1), explicit.group(2)) if explicit else (text, text)
+    target = target.lstrip("~!")
+    if not explicit and text.startswith("~"):
+        title = target.rsplit(".", 1)[-1]
+    literal = nodes.literal(rawtext, title)
+    inventory = name.partition("+")[2].partition(":")[0] if "+" in name else ""
+    url = (
+        boto3_url(target)
+        if inventory == "boto3"
+        else python_docs_url(target)
+        if inventory == "python"
+        else None
+    )
+    return ([_link(url, literal) if url else literal], [])
+
+
+def text_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Inliner,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """Show a role this build does not know as its text."""
+    return ([nodes.literal(rawtext, text)], [])
+
+
+class RawAsText(Directive):
+    """``raw`` in a docstring: the markup is shown as code, never passed to the page."""
+
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = {
+        "file": directives.unchanged,
+        "url": directives.unchanged,
+        "encoding": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        """Return the content as a literal block."""
+        text = "\n".join(self.content)
+        return [nodes.literal_block(text, text)]
+
+
+class Ignored(Directive):
+    """A directive of Airflow's own docs build (``spelling:word-list``): nothing to show."""
+
+    has_content = True
+    optional_arguments = 100
+    final_argument_whitespace = True
+    option_spec = None
+
+    def run(self) -> list[nodes.Node]:
+        """Return nothing."""
+        return []
+
+
+class DocstringDispatcher(CustomReSTDispatcher):
+    """Role and directive look-up while reading a generated catalog page.
+
+    On every generated page a ``raw`` directive shows its text. On an upstream class's page the
+    ``external`` roles render as code (linked when known), an unknown role as its text and an
+    unknown directive as nothing.
+    """
+
+    def __init__(self, upstream: bool) -> None:
+        super().__init__()
+        self.upstream = upstream
+
+    def directive(
+        self, directive_name: str, language_module: ModuleType, document: nodes.document
+    ) -> tuple[type[Directive] | None, list[nodes.system_message]]:
+        """Look up a directive, with the catalog's fallbacks."""
+        if directive_name == "raw":
+            return RawAsText, []
+        found, messages = super().directive(directive_name, language_module, document)
+        if found is None and self.upstream:
+            return Ignored, []
+        return found, messages
+
+    def role(
+        self, role_name: str, language_module: ModuleType, lineno: int, reporter: Reporter
+    ) -> tuple[Callable[..., Any], list[nodes.system_message]]:
+        """Look up a role, with the catalog's fallbacks."""
+        if self.upstream and role_name.startswith(("external:", "external+")):
+            return external_role, []
+        found, messages = super().role(role_name, language_module, lineno, reporter)
+        if found is None and self.upstream:
+            return text_role, []
+        return found, messages
+
+
+class UndefinedSubstitutionsAsText(Transform):
+    """On an upstream class's page, ``|name|`` that nothing defines becomes the text ``name``.
+
+    Runs before docutils' ``Substitutions`` transform (priority 220), which would report it.
+    """
+
+    default_priority = 215
+    #: Docnames of upstream classes' pages, set at ``builder-inited`` (forked readers inherit it).
+    upstream_docs: Collection[str] = frozenset()
+
+    def apply(self, **kwargs: Any) -> None:
+        """Replace undefined substitution references of upstream pages."""
+        env = self.document.settings.env
+        if env.docname not in self.upstream_docs:
+            return
+        defined = set(self.document.substitution_defs) | {
+            name.lower() for name in self.document.substitution_defs
+        }
+        for reference in list(self.document.findall(nodes.substitution_reference)):
+            refname = reference["refname"]
+            if refname not in defined and refname.lower() not in defined:
+                reference.replace_self(nodes.Text(reference.astext()))
+
+
+class UpstreamDocstringFilter(logging.Filter):
+    """Turns docstring warnings raised while reading an upstream class's page into verbose messages.
+
+    They concern text we do not own (a provider's malformed docstring, an annotation that only
+    resolves under ``TYPE_CHECKING``); each is still shown with ``-v``, and counted.
+    """
+
+    def __init__(self, current_doc: Callable[[], str | None], upstream_docs: Collection[str]) -> None:
+        super().__init__()
+        self.current_doc = current_doc
+        self.upstream_docs = upstream_docs
+        self.demoted = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Demote warnings of upstream pages; keep everything else as it is."""
+        if record.levelno >= logging.WARNING and self.current_doc() in self.upstream_docs:
+            record.levelno, record.levelname = sphinx_logging.VERBOSE, "VERBOSE"
+            self.demoted += 1
+        return True
+
+
+#: Loggers whose warnings, on an upstream page, come from the docstring rather than from our build.
+DOCSTRING_LOGGERS = (
+    "sphinx.sphinx_autodoc_typehints",
+    "sphinx.sphinx.util.docutils",
+    "sphinx.sphinx.ext.autodoc",
+    "sphinx.sphinx.ext.autodoc._documenters",
+    "sphinx.sphinx.ext.autodoc.importer",
+    "sphinx.sphinx.ext.autodoc._generate",
+    "sphinx.sphinx.ext.autodoc._directive",
+    "sphinx.sphinx.util.inspect",
+    "sphinx.sphinx.util.nodes",
+    "sphinx.sphinx.domains.python",
+    "sphinx.sphinx.domains.python._object",
+    "sphinx.sphinx.domains",
+)
+
+
+def install_log_filter(
+    current_doc: Callable[[], str | None], upstream_docs: Collection[str]
+) -> UpstreamDocstringFilter:
+    """Attach one :class:`UpstreamDocstringFilter` to the loggers that report docstring problems."""
+    log_filter = UpstreamDocstringFilter(current_doc, upstream_docs)
+    for name in DOCSTRING_LOGGERS:
+        target = logging.getLogger(name)
+        for old in [f for f in target.filters if isinstance(f, UpstreamDocstringFilter)]:
+            target.removeFilter(old)
+        target.addFilter(log_filter)
+    return log_filter
+
+
+def setup_references(app: Sphinx) -> None:
+    """Register the transform; the rest is connected by :mod:`airflow_catalog.sphinx_ext`."""
+    app.add_transform(UndefinedSubstitutionsAsText)
