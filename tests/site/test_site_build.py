@@ -1,0 +1,278 @@
+"""The whole site, built from a copy of the repository exactly as ``make docs`` builds it.
+
+One full build per test session (a session fixture) and one rebuild for the incremental test:
+each full build costs tens of seconds, so every test reads the same output.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: The sidebar's sections, in order (the captions of the landing page's toctrees).
+SIDEBAR_CAPTIONS = ["Principles", "Conventions", "Architecture", "Catalog", "Guides"]
+#: The hand-written diagrams and the page that draws each, by the graph name in its .dot file.
+DIAGRAM_PAGES = {
+    "airflow_components": "docs/architecture",
+    "platform_stack": "docs/architecture",
+    "hooks_operators_transfers": "docs/architecture",
+    "docs_pipeline": "docs/architecture",
+    "dag_testing_questions": "docs/testing",
+}
+#: Graphviz shrinks a drawing wider than the graph's ``size`` (the content column, about 800 px);
+#: below this factor its 12 pt labels fall under about 11 px and stop being comfortable to read.
+MIN_DIAGRAM_SCALE = 0.9
+RULE_IDS = [f"cat{number:03d}" for number in range(1, 11)]
+#: Attributes that point at another file or anchor of the site.
+LINK_ATTRIBUTES = {"href", "src", "data"}
+SVG_NS = "{http://www.w3.org/2000/svg}"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    """A repository copy, its built HTML, and what the build printed."""
+
+    source: Path
+    html: Path
+    output: str
+
+
+def copy_repository(destination: Path) -> None:
+    """Copy what git would see in a clone, plus new files not yet committed and not ignored.
+
+    :param destination: an empty folder.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        source = REPO_ROOT / relative
+        if not source.is_file():  # deleted in the work tree but still in the index
+            continue
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
+def build_site(source: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m airflow_catalog build`` on a copy, importing the copy's own packages.
+
+    :param source: the repository copy.
+    :returns: the finished process, with its output as text.
+    """
+    env = {**os.environ, "PYTHONPATH": str(source / "src")}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow_catalog",
+            "build",
+            "--source",
+            str(source),
+            "--output",
+            str(source / "_build" / "html"),
+        ],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def assert_built_cleanly(process: subprocess.CompletedProcess[str]) -> None:
+    """Fail with Sphinx's warnings (or the end of its output) when the build failed or warned."""
+    output = process.stdout + process.stderr
+    warnings = [line for line in output.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert process.returncode == 0, "the site build failed:\n" + "\n".join(warnings or [output[-4000:]])
+    assert not warnings, "the build printed warnings:\n" + "\n".join(warnings)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    source = tmp_path_factory.mktemp("repository")
+    copy_repository(source)
+    process = build_site(source)
+    assert_built_cleanly(process)
+    return SiteBuild(source=source, html=source / "_build" / "html", output=process.stdout + process.stderr)
+
+
+@pytest.fixture(scope="session")
+def rebuild(site: SiteBuild) -> subprocess.CompletedProcess[str]:
+    """The same build run a second time with nothing changed."""
+    return build_site(site.source)
+
+
+@dataclass
+class ParsedPage:
+    """What the link checker needs from one HTML page."""
+
+    ids: set[str] = field(default_factory=set)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (tag, URL)
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.page = ParsedPage()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (tag == "a" and name == "name"):
+                self.page.ids.add(value)
+            elif name in LINK_ATTRIBUTES:
+                self.page.links.append((tag, value))
+
+
+@cache
+def parse_page(path: Path) -> ParsedPage:
+    parser = _PageParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.page
+
+
+def svg_links(path: Path) -> Iterator[str]:
+    """The links inside a graphviz SVG (notes in a diagram can link to pages)."""
+    for element in ET.parse(path).iter():
+        for attribute in (XLINK_HREF, "href"):
+            if attribute in element.attrib:
+                yield element.attrib[attribute]
+
+
+def broken_link(site_root: Path, page: Path, url: str) -> str | None:
+    """Say why a link from ``page`` does not resolve inside the site, or None when it does.
+
+    :param site_root: the built site's folder.
+    :param page: the file the link is in.
+    :param url: the link as written.
+    """
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:  # http:, https:, mailto:, data:, javascript: and //host
+        return None
+    target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+    if not target.is_relative_to(site_root.resolve()):
+        return f"{url} leaves the site"
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_file():
+        return f"{url}: no file {target.relative_to(site_root.resolve())}"
+    fragment = unquote(parts.fragment)
+    if fragment and target.suffix == ".html" and fragment not in parse_page(target).ids:
+        return f"{url}: no element with id {fragment!r} in {target.relative_to(site_root.resolve())}"
+    return None
+
+
+def source_pages(source: Path) -> list[str]:
+    """Every page of the site by its document name: the landing page, docs/ and catalog/."""
+    pages = ["index"]
+    for folder in ("docs", "catalog"):
+        pages += [str(path.relative_to(source).with_suffix("")) for path in (source / folder).rglob("*.md")]
+    return sorted(pages)
+
+
+def test_every_page_is_built(site: SiteBuild) -> None:
+    pages = source_pages(site.source)
+    assert {"index", "docs/conventions", "docs/architecture", "catalog/index"} <= set(pages)
+    missing = [page for page in pages if not (site.html / f"{page}.html").is_file()]
+    assert not missing, f"pages without HTML: {missing}"
+
+
+def test_sidebar_has_the_five_sections(site: SiteBuild) -> None:
+    for page in ("index", "docs/architecture", "docs/guides/add-an-operator"):
+        html = (site.html / f"{page}.html").read_text(encoding="utf-8")
+        start = html.index('class="wy-menu wy-menu-vertical"')
+        sidebar = html[start : html.index("</nav>", start)]
+        captions = re.findall(r'<p class="caption"[^>]*><span class="caption-text">([^<]+)</span>', sidebar)
+        assert captions == SIDEBAR_CAPTIONS, page
+
+
+def test_landing_page_links_to_catalog_and_checklist(site: SiteBuild) -> None:
+    html = (site.html / "index.html").read_text(encoding="utf-8")
+    cards = html[html.index('class="landing-cards') :]
+    assert re.search(r'href="catalog/index.html"[^>]*>(?:<[^>]+>)*Find an operator', cards)
+    assert re.search(r'href="docs/conventions.html"[^>]*>(?:<[^>]+>)*The checklist', cards)
+
+
+def test_conventions_page_has_an_anchor_per_rule(site: SiteBuild) -> None:
+    page = parse_page(site.html / "docs" / "conventions.html")
+    assert set(RULE_IDS) <= page.ids
+    assert ("a", "../catalog/conformance.html") in page.links or any(
+        url.startswith("../catalog/conformance.html") for _, url in page.links
+    )
+
+
+@pytest.mark.parametrize("graph", sorted(DIAGRAM_PAGES))
+def test_diagram_renders_to_legible_svg_with_alt_text(site: SiteBuild, graph: str) -> None:
+    page_path = site.html / f"{DIAGRAM_PAGES[graph]}.html"
+    html = page_path.read_text(encoding="utf-8")
+    objects = re.findall(
+        r'<object data="([^"]+)" type="image/svg\+xml"[^>]*>\s*<p class="warning">([^<]*)</p>', html
+    )
+    assert objects, f"no SVG diagram on {page_path.name}"
+    by_title = {}
+    for data, alt in objects:
+        svg = ET.parse(page_path.parent / data).getroot()
+        assert svg.tag == f"{SVG_NS}svg"
+        by_title[svg.findtext(f"{SVG_NS}g/{SVG_NS}title")] = (svg, alt)
+    assert graph in by_title, f"{graph} is not drawn on {page_path.name}; found {sorted(by_title)}"
+    svg, alt = by_title[graph]
+    assert len(alt.split()) >= 10, f"{graph}: the alt text should describe the picture, not name it"
+    assert svg.findall(f".//{SVG_NS}text"), f"{graph}: no text in the SVG"
+    transform = svg.find(f"{SVG_NS}g").get("transform", "")
+    scale = float(re.search(r"scale\(([\d.]+)", transform).group(1)) if "scale" in transform else 1.0
+    assert scale >= MIN_DIAGRAM_SCALE, f"{graph} is shrunk to {scale:.0%} to fit the page: simplify it"
+
+
+def test_every_diagram_source_is_drawn(site: SiteBuild) -> None:
+    graphs = {
+        re.search(r"digraph\s+(\w+)", path.read_text(encoding="utf-8")).group(1)
+        for path in (site.source / "docs" / "diagrams").glob("*.dot")
+    }
+    assert graphs == set(DIAGRAM_PAGES)
+
+
+def test_no_internal_link_is_broken(site: SiteBuild) -> None:
+    problems = []
+    pages = sorted(site.html.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        for _tag, url in parse_page(page).links:
+            if problem := broken_link(site.html, page, url):
+                problems.append(f"{page.relative_to(site.html)}: {problem}")
+    for svg in sorted((site.html / "_images").glob("*.svg")):
+        for url in svg_links(svg):
+            if problem := broken_link(site.html, svg, url):
+                problems.append(f"{svg.relative_to(site.html)}: {problem}")
+    assert not problems, f"{len(problems)} broken links:\n" + "\n".join(problems[:50])
+
+
+def test_diagram_notes_link_to_the_policies(site: SiteBuild) -> None:
+    targets = {url for svg in (site.html / "_images").glob("*.svg") for url in svg_links(svg)}
+    assert any(url.endswith("docs/guides/failure-behaviour.html") for url in targets), targets
+    assert any(url.endswith("docs/data-quality.html") for url in targets), targets
+
+
+def test_rebuild_with_nothing_changed_reads_no_page(rebuild: subprocess.CompletedProcess[str]) -> None:
+    assert_built_cleanly(rebuild)
+    output = rebuild.stdout + rebuild.stderr
+    assert "0 added, 0 changed, 0 removed" in output, output[-3000:]
+    assert "reading sources" not in output, output[-3000:]
