@@ -10,6 +10,7 @@ import socket
 import subprocess
 import threading
 import urllib.parse
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,12 +107,16 @@ def archived_files(root: Path) -> list[str]:
 
 class FtpServer:
     """A real FTP server (pyftpdlib) on 127.0.0.1 serving a folder. Files named ``growing*`` grow by a
-    line each time a client asks for their size, as a file still being written would."""
+    line each time a client asks for their size, as a file still being written would; files named
+    ``truncated*`` are sent cut short (from their ``.short`` twin)."""
 
     def __init__(self, root: Path) -> None:
-        from pyftpdlib.authorizers import DummyAuthorizer
-        from pyftpdlib.handlers import FTPHandler
-        from pyftpdlib.servers import ThreadedFTPServer
+        with warnings.catch_warnings():
+            # pyftpdlib is built on asyncore, deprecated in Python 3.11: not ours to fix.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from pyftpdlib.authorizers import DummyAuthorizer
+            from pyftpdlib.handlers import FTPHandler
+            from pyftpdlib.servers import ThreadedFTPServer
 
         self.root = root
         self.commands: list[str] = []
@@ -124,6 +129,12 @@ class FtpServer:
                     with open(os.path.join(outer.root, arg.lstrip("/")), "ab") as handle:
                         handle.write(b"more,rows\n")
                 super().pre_process_command(line, cmd, arg)
+
+            def ftp_RETR(self, file: str) -> Any:
+                # A file named truncated* is announced at full size but sent short, as a cut transfer is.
+                if os.path.basename(file).startswith("truncated"):
+                    file = f"{file}.short"
+                return super().ftp_RETR(file)
 
         authorizer = DummyAuthorizer()
         authorizer.add_user("etl", "secret", str(root), perm="elradfmw")

@@ -1,0 +1,155 @@
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from etl_fixtures import FtpServer, archived_files, free_port
+
+from etl_platform.operators.ftp import FtpToArchiveOperator
+from etl_platform.sensors.ftp import FtpStableFileSensor
+
+RUN_FOLDER = "partner-ftp/shipments/2026/11/24/scheduled_1"
+COMPLETE = b"id,weight\n1,2.5\n2,7.0\n"
+
+
+def make_op(**overrides: Any) -> FtpToArchiveOperator:
+    arguments: dict[str, Any] = {
+        "task_id": "ingest_shipments",
+        "directory": "/outbox",
+        "pattern": "*.csv",
+        "source": "partner-ftp",
+        "dataset": "shipments",
+        "settle_seconds": 0,
+        "timeout": 5,
+        **overrides,
+    }
+    return FtpToArchiveOperator(**arguments)
+
+
+def put(ftp: FtpServer, files: dict[str, bytes]) -> None:
+    (ftp.root / "outbox").mkdir(exist_ok=True)
+    for name, data in files.items():
+        (ftp.root / "outbox" / name).write_bytes(data)
+
+
+FAULTS: dict[str, dict[str, bytes]] = {
+    "complete file": {"shipments_1.csv": COMPLETE},
+    "empty file": {"shipments_1.csv": b""},
+    "no matching file": {"notes.txt": b"not a csv"},
+    "growing file only": {"growing_1.csv": b"id,weight\n"},
+    "complete and growing": {"shipments_1.csv": COMPLETE, "growing_1.csv": b"id,weight\n"},
+    "corrupt csv": {"shipments_1.csv": b"id,weight\n1,2.5,oops\n"},
+    "truncated transfer": {"truncated_1.csv": COMPLETE, "truncated_1.csv.short": COMPLETE[:12]},
+}
+ALL = ("fail", "skip", "succeed")
+#: fault -> on_empty -> (outcome, files archived afterwards with their bytes)
+EXPECTED: dict[str, dict[str, tuple[str, dict[str, bytes]]]] = {
+    "complete file": {p: ("success", {"shipments_1.csv": COMPLETE}) for p in ALL},
+    "empty file": {
+        "fail": ("failed-not-retried", {}),
+        "skip": ("skipped", {}),
+        "succeed": ("success", {"shipments_1.csv": b""}),
+    },
+    "no matching file": {
+        "fail": ("failed-not-retried", {}),
+        "skip": ("skipped", {}),
+        "succeed": ("success", {}),
+    },
+    "growing file only": {
+        "fail": ("failed-not-retried", {}),
+        "skip": ("skipped", {}),
+        "succeed": ("success", {}),
+    },
+    "complete and growing": {p: ("success", {"shipments_1.csv": COMPLETE}) for p in ALL},
+    "corrupt csv": {p: ("failed-not-retried", {}) for p in ALL},
+    "truncated transfer": {p: ("failed-not-retried", {}) for p in ALL},
+}
+
+
+def archived_payloads(root: Path) -> dict[str, bytes]:
+    files = archived_files(root)
+    assert all(f"{f}.manifest.json" in files for f in files if not f.endswith(".manifest.json"))
+    return {f.split("/")[-1]: (root / f).read_bytes() for f in files if not f.endswith(".manifest.json")}
+
+
+@pytest.mark.parametrize("on_empty", ALL)
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault_matrix(
+    fault: str, on_empty: str, ftp_server: FtpServer, archive_root: Path, context: dict, outcome: Any
+) -> None:
+    put(ftp_server, FAULTS[fault])
+    expected_outcome, expected_files = EXPECTED[fault][on_empty]
+
+    assert outcome(make_op(on_empty=on_empty), context) == expected_outcome
+
+    assert archived_payloads(archive_root) == expected_files
+    assert all(f.startswith(f"{RUN_FOLDER}/") for f in archived_files(archive_root))
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected"), [("unreachable", "failed-retried"), ("missing folder", "failed-not-retried")]
+)
+def test_server_problems(
+    problem: str,
+    expected: str,
+    ftp_server: FtpServer,
+    archive_root: Path,
+    context: dict,
+    outcome: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if problem == "unreachable":
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_FTP_DEFAULT",
+            json.dumps({"conn_type": "ftp", "host": "127.0.0.1", "port": free_port()}),
+        )
+    assert outcome(make_op(directory="/nowhere"), context) == expected
+    assert archived_files(archive_root) == []
+
+
+def test_growing_file_is_looked_at_twice_and_not_read(
+    ftp_server: FtpServer, archive_root: Path, context: dict
+) -> None:
+    put(ftp_server, FAULTS["complete and growing"])
+    metrics = make_op().execute(context)
+    assert [m["path"] for m in metrics] == [f"{RUN_FOLDER}/shipments_1.csv"]
+    assert metrics[0]["rows"] == 2 and metrics[0]["bytes"] == len(COMPLETE)
+    assert ftp_server.commands.count("SIZE /outbox/growing_1.csv") == 2
+    assert "RETR /outbox/growing_1.csv" not in ftp_server.commands
+    assert "RETR /outbox/shipments_1.csv" in ftp_server.commands
+
+
+def test_several_files_are_archived_each_with_a_manifest(
+    ftp_server: FtpServer, archive_root: Path, context: dict
+) -> None:
+    put(ftp_server, {"a.csv": COMPLETE, "b.csv": b"id,weight\n3,1.0\n"})
+    metrics = make_op().execute(context)
+    assert [m["rows"] for m in metrics] == [2, 1]
+    manifest = json.loads((archive_root / RUN_FOLDER / "b.csv.manifest.json").read_text())
+    assert manifest["sha256"] == metrics[1]["sha256"] and manifest["source_url"].endswith(
+        "/outbox/*.csv:b.csv"
+    )
+
+
+def test_sensor_waits_for_a_stable_non_empty_file(ftp_server: FtpServer, context: dict) -> None:
+    sensor = FtpStableFileSensor(task_id="wait", directory="/outbox", pattern="*.csv", settle_seconds=0)
+    put(ftp_server, {"growing_1.csv": b"id\n", "empty.csv": b""})
+    assert sensor.poke(context) is False
+    put(ftp_server, {"shipments_1.csv": COMPLETE})
+    assert sensor.poke(context) is True
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("truncated transfer", r"truncated_1\.csv arrived with 12 bytes where the server announced 22"),
+        ("corrupt csv", r"shipments_1\.csv line 2: 3 fields where the header has 2"),
+        ("empty file", r"returned no data; set on_empty='skip' or on_empty='succeed'"),
+    ],
+)
+def test_failures_say_what_happened(
+    fault: str, message: str, ftp_server: FtpServer, archive_root: Path, context: dict
+) -> None:
+    put(ftp_server, FAULTS[fault])
+    with pytest.raises(Exception, match=message):
+        make_op().execute(context)
