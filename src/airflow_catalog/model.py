@@ -49,6 +49,8 @@ class Parameter:
     :param templated: whether it is rendered with Jinja (it is in the class's ``template_fields``).
     :param description: the text of its ``:param:`` field, empty when undocumented.
     :param origin: import path of the class whose ``__init__`` declares it; the class itself for its own.
+    :param positional: whether it can be passed by position (not keyword-only).
+    :param documented_only: whether only the docstring names it: no ``__init__`` up the chain declares it.
     """
 
     name: str
@@ -58,6 +60,8 @@ class Parameter:
     templated: bool = False
     description: str = ""
     origin: str = ""
+    positional: bool = False
+    documented_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class SourceLocation:
 class CatalogEntry:
     """Everything the catalog knows about one public class.
 
+    :param package: the configured import name of the package it belongs to (a ``PackageInfo.import_name``).
     :param imported: ``False`` when the module failed to import and the entry was read from its source.
     """
 
@@ -168,11 +173,17 @@ class PackageInfo:
 
 @dataclass(frozen=True)
 class ImportProblem:
-    """A module that could not be imported, with the error and the likely fix."""
+    """A module that could not be imported, with the error and the likely fix.
+
+    :param path: the module's file relative to its distribution's root folder, when known.
+    :param line: the line the error points at (a syntax error's), 0 when unknown.
+    """
 
     module: str
     error: str
     hint: str
+    path: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -238,7 +249,8 @@ _T = TypeVar("_T")
 
 def _from_plain(cls: type[_T], data: dict[str, Any]) -> _T:
     hints = typing.get_type_hints(cls)
-    kwargs = {f.name: _convert(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}  # type: ignore[arg-type]
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    kwargs = {f.name: _convert(hints[f.name], data[f.name]) for f in fields if f.name in data}
     return cls(**kwargs)
 
 

@@ -1,0 +1,220 @@
+"""The conventions a catalogued class is checked against, one small rule per id (``CAT001``…).
+
+Each rule is a function of an entry that yields ``(message, fix)`` pairs; :func:`check_entries`
+turns them into :class:`~airflow_catalog.model.Finding` objects with the severity of the entry's
+package: an error for our own packages, informational for upstream ones. The docs' conventions page
+(``docs/conventions.md``) explains each rule under an anchor of the same id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from airflow_catalog import docstrings
+from airflow_catalog.model import CatalogEntry, Finding, Kind, PackageInfo, Severity
+
+#: What a rule yields: the message (what is wrong) and the fix (what to change).
+Problem = tuple[str, str]
+
+_TRANSFER_NAME = re.compile(r"^[A-Z]\w*?[a-z0-9]To[A-Z]\w*Operator$")
+_NAME_SUFFIX = {
+    Kind.OPERATOR: "Operator",
+    Kind.SENSOR: "Sensor",
+    Kind.HOOK: "Hook",
+    Kind.TRIGGER: "Trigger",
+    Kind.NOTIFIER: "Notifier",
+}
+_RUNS_AS_TASK = (Kind.OPERATOR, Kind.SENSOR, Kind.TRANSFER)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One convention: its stable id, a title for the conformance page, and its check."""
+
+    id: str
+    title: str
+    check: Callable[[CatalogEntry], Iterable[Problem]]
+
+    @property
+    def anchor(self) -> str:
+        """The fragment of the rule's heading on the conventions page (``#cat001``)."""
+        return self.id.lower()
+
+
+def docstring_missing(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT001: a class docstring that is missing or only a summary line."""
+    if not entry.docstring.strip():
+        yield (
+            f"{entry.name} has no docstring",
+            "write a docstring: a one-line summary, a paragraph on what it does, one `:param:` per argument",
+        )
+    elif len([line for line in entry.docstring.strip().splitlines() if line.strip()]) < 2:
+        yield (
+            f"{entry.name}'s docstring is a single line",
+            "add what the class does and one `:param name:` field per constructor argument",
+        )
+
+
+def parameter_undocumented(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT002: a constructor parameter of the class itself with no ``:param name:`` field."""
+    for parameter in entry.parameters:
+        if (
+            parameter.origin == entry.import_path
+            and not parameter.documented_only
+            and not parameter.description
+        ):
+            yield (
+                f"parameter {parameter.name!r} of {entry.name} is not documented",
+                f"add `:param {parameter.name}: …` to the class docstring",
+            )
+
+
+def parameter_unknown(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT003: a ``:param:`` field naming no constructor parameter."""
+    for parameter in entry.parameters:
+        if parameter.documented_only:
+            yield (
+                f"the docstring of {entry.name} documents {parameter.name!r}, which no `__init__` declares",
+                f"declare {parameter.name} as a keyword-only argument of `__init__`, or remove its "
+                "`:param:` field",
+            )
+
+
+def naming(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT004: the class name says what kind it is; a transfer is ``<Source>To<Target>Operator``."""
+    if entry.kind is Kind.TRANSFER:
+        if not _TRANSFER_NAME.match(entry.name):
+            yield (
+                f"{entry.name} is a transfer but is not named <Source>To<Target>Operator",
+                "rename it after the systems it moves data between, e.g. HttpToArchiveOperator",
+            )
+        return
+    suffix = _NAME_SUFFIX[entry.kind]
+    if not entry.name.endswith(suffix):
+        yield (
+            f"{entry.name} is {'an' if entry.kind is Kind.OPERATOR else 'a'} {entry.kind} but its name does "
+            f"not end with {suffix!r}",
+            f"rename it to end with {suffix} (keep the old name as a deprecated alias if DAGs use it)",
+        )
+
+
+def hook_identity(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT005: a hook names its connection type, conn-id attribute, default conn id and display name."""
+    if entry.kind is not Kind.HOOK:
+        return
+    identity = entry.hook
+    missing = [
+        name
+        for name in ("conn_type", "conn_name_attr", "default_conn_name", "hook_name")
+        if identity is None or not getattr(identity, name)
+    ]
+    if missing:
+        yield (
+            f"hook {entry.name} does not set {', '.join(missing)}",
+            "set the class attributes " + ", ".join(f"`{name} = …`" for name in missing),
+        )
+
+
+def template_field_unknown(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT006: a ``template_fields`` entry that is not a constructor parameter."""
+    names = {p.name for p in entry.parameters if not p.documented_only}
+    for field in entry.template_fields:
+        if field not in names:
+            yield (
+                f"template field {field!r} of {entry.name} is not a constructor parameter",
+                f"template only arguments of `__init__` (stored under the same name), or remove {field!r} "
+                "from template_fields",
+            )
+
+
+def failure_undocumented(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT007: an operator, sensor or transfer whose docstring does not say how it fails."""
+    if entry.kind in _RUNS_AS_TASK and not docstrings.has_failure_section(entry.docstring):
+        yield (
+            f"{entry.name}'s docstring has no 'Failure behaviour' section",
+            "add a 'Failure behaviour' paragraph: what happens on empty input, on a corrupt payload, and on "
+            "an unreachable or timing-out source",
+        )
+
+
+def no_example(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT008: a class that no example DAG uses."""
+    if not entry.examples:
+        yield (
+            f"no example DAG uses {entry.name}",
+            "use it in a DAG under the package's example_dags/ folder, between `# [START …]` and "
+            "`# [END …]` markers",
+        )
+
+
+def templated_mark_mismatch(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT009: "(templated)" in a description must match membership of ``template_fields``."""
+    for parameter in entry.parameters:
+        if parameter.origin != entry.import_path or not parameter.description:
+            continue
+        marked = docstrings.is_marked_templated(parameter.description)
+        if marked and not parameter.templated:
+            yield (
+                f"parameter {parameter.name!r} of {entry.name} says (templated) but is not in "
+                "template_fields",
+                f"add {parameter.name!r} to template_fields, or remove '(templated)' from its description",
+            )
+        elif parameter.templated and not marked:
+            yield (
+                f"parameter {parameter.name!r} of {entry.name} is in template_fields but its description "
+                "does not say (templated)",
+                f"end the `:param {parameter.name}:` description with '(templated)'",
+            )
+
+
+def positional_parameters(entry: CatalogEntry) -> Iterator[Problem]:
+    """CAT010: operator arguments are keyword-only (Airflow's ``validate-operators-init`` convention)."""
+    if entry.kind not in _RUNS_AS_TASK:
+        return
+    positional = [p.name for p in entry.parameters if p.origin == entry.import_path and p.positional]
+    if positional:
+        yield (
+            f"{entry.name}.__init__ takes {', '.join(positional)} by position",
+            "make the arguments keyword-only: `def __init__(self, *, …, **kwargs)`",
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("CAT001", "Class docstring missing or only one line", docstring_missing),
+    Rule("CAT002", "Constructor parameter not documented", parameter_undocumented),
+    Rule("CAT003", "Documented parameter that the constructor does not take", parameter_unknown),
+    Rule("CAT004", "Name does not say the kind", naming),
+    Rule("CAT005", "Hook without its connection identity", hook_identity),
+    Rule("CAT006", "Templated field that is not a constructor parameter", template_field_unknown),
+    Rule("CAT007", "Failure behaviour not documented", failure_undocumented),
+    Rule("CAT008", "No example DAG uses the class", no_example),
+    Rule("CAT009", "'(templated)' marker disagrees with template_fields", templated_mark_mismatch),
+    Rule("CAT010", "Constructor arguments not keyword-only", positional_parameters),
+)
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def check_entry(entry: CatalogEntry, severity: Severity, rules: Sequence[Rule] = RULES) -> Iterator[Finding]:
+    """Run every rule on one entry."""
+    for rule in rules:
+        for message, fix in rule.check(entry):
+            yield Finding(
+                rule=rule.id, severity=severity, import_path=entry.import_path, message=message, fix=fix
+            )
+
+
+def check_entries(entries: Iterable[CatalogEntry], packages: Sequence[PackageInfo]) -> tuple[Finding, ...]:
+    """Check entries against every rule, with the severity of each entry's package.
+
+    :param entries: the catalogued classes.
+    :param packages: their packages; an entry whose package is not listed is treated as our own.
+    :returns: the findings, in entry order then rule order.
+    """
+    own = {package.import_name: package.is_own for package in packages}
+    findings: list[Finding] = []
+    for entry in entries:
+        severity = Severity.ERROR if own.get(entry.package, True) else Severity.INFO
+        findings.extend(check_entry(entry, severity))
+    return tuple(findings)

@@ -1,0 +1,102 @@
+"""Read what a class docstring says: its summary, its ``:param:`` fields, deprecation and failure notes.
+
+The ``:param:`` fields are parsed by griffe's Sphinx-style parser; this module only trims what that
+parser, being lenient, lets run on (a directive after the last field belongs to no parameter).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import re
+
+from griffe import Docstring, DocstringSectionKind, Parser
+
+# griffe reports unmatched parameters through logging; here a docstring has no signature attached, so
+# every parameter would be "unmatched" and the messages would be noise.
+logging.getLogger("griffe").setLevel(logging.ERROR)
+
+TEMPLATED_MARK = "(templated)"
+
+_DIRECTIVE_AFTER_BLANK = re.compile(r"\n\s*\n(?=\.\. )")
+_DEPRECATED_DIRECTIVE = re.compile(
+    r"^(?P<indent>[ \t]*)\.\. deprecated::[^\n]*\n(?P<body>(?:(?P=indent)[ \t]+[^\n]*\n|[ \t]*\n)*)",
+    re.MULTILINE,
+)
+_FAILURE_SECTION = re.compile(
+    r"^\s*(?:\.\. rubric::\s*)?\**failure behaviou?r\b", re.IGNORECASE | re.MULTILINE
+)
+_ROLE = re.compile(r":(?:[\w+-]+:)*[\w-]+:`~?(?P<target>[^`<]*?)(?:\s*<(?P<link>[^>]*)>)?`")
+_REPLACEMENT = re.compile(
+    r"\b(?:use|replaced by|in favou?r of|please use)\s+(?:the\s+)?`*(?P<name>[A-Za-z_][\w.]*[A-Za-z_0-9])",
+    re.IGNORECASE,
+)
+
+
+def clean(docstring: str | None) -> str:
+    """Return the docstring dedented as Python's ``help()`` shows it, or ``""`` when there is none."""
+    return inspect.cleandoc(docstring) if docstring else ""
+
+
+def summary(docstring: str) -> str:
+    """Return the first paragraph of a cleaned docstring, joined into one line."""
+    paragraph = docstring.strip().split("\n\n", 1)[0]
+    return " ".join(line.strip() for line in paragraph.splitlines())
+
+
+@functools.lru_cache(maxsize=4096)
+def param_descriptions(docstring: str) -> dict[str, str]:
+    """Map each ``:param name:`` field of a cleaned docstring to its text, in the order written.
+
+    :param docstring: a docstring as :func:`clean` returns it.
+    :returns: parameter name to description; the description is ``""`` for an empty field.
+    """
+    if ":param" not in docstring:
+        return {}
+    sections = Docstring(docstring).parse(Parser.sphinx, warn_unknown_params=False, warnings=False)
+    described: dict[str, str] = {}
+    for section in sections:
+        if section.kind is DocstringSectionKind.parameters:
+            for parameter in section.value:
+                text = _DIRECTIVE_AFTER_BLANK.split(parameter.description or "", maxsplit=1)[0]
+                described[parameter.name.lstrip("*")] = " ".join(text.split())
+    return described
+
+
+def is_marked_templated(description: str) -> bool:
+    """Whether a parameter's description carries Airflow's "(templated)" marker."""
+    return TEMPLATED_MARK in description.lower()
+
+
+def has_failure_section(docstring: str) -> bool:
+    """Whether the docstring has a "Failure behaviour" paragraph, heading or rubric."""
+    return bool(_FAILURE_SECTION.search(docstring))
+
+
+def deprecation_note(docstring: str) -> str | None:
+    """Return the text of a ``.. deprecated::`` directive (version and body), or ``None``."""
+    match = _DEPRECATED_DIRECTIVE.search(docstring + "\n")
+    if match is None:
+        return None
+    head = match.group(0).splitlines()[0].split("::", 1)[1].strip()
+    body = " ".join(match.group("body").split())
+    text = " ".join(part for part in (f"Deprecated since {head}." if head else "", body) if part)
+    return plain_text(text) or "Deprecated."
+
+
+def replacement_in(text: str) -> str | None:
+    """Find the name a deprecation message points to ("use X instead"), or ``None``.
+
+    Deprecation messages are free prose; no library parses them, so one pattern covers the phrasings
+    Airflow's providers use ("Use X", "replaced by X", "in favour of X"), with or without a role.
+    """
+    match = _REPLACEMENT.search(plain_text(text))
+    if match is None:
+        return None
+    return match.group("name").rstrip(".")
+
+
+def plain_text(text: str) -> str:
+    """Replace Sphinx roles (``:class:`~a.B```) by their target text so a message reads as prose."""
+    return _ROLE.sub(lambda m: m.group("target").strip() or (m.group("link") or ""), text)
