@@ -214,13 +214,11 @@ def _update_branch(
                 workspace.push(commit, branch)
             except PushRejected as error:
                 refused = error
-                print(
-                    f"push {attempt} of {attempts} refused, retrying on the new head: {error}",
-                    file=sys.stderr,
-                )
-                if attempt < attempts and backoff:
-                    # Random pauses keep two publishers that lost the same race from colliding again.
-                    time.sleep(random.uniform(0, backoff * 2 ** (attempt - 1)))
+                if attempt < attempts:
+                    print(f"push {attempt} of {attempts} refused, retrying: {error}", file=sys.stderr)
+                    if backoff:
+                        # Random pauses keep two publishers that lost the same race from colliding again.
+                        time.sleep(random.uniform(0, backoff * 2 ** (attempt - 1)))
                 continue
             return Outcome(versions, attempt)
     raise PublishError(

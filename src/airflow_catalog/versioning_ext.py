@@ -84,8 +84,9 @@ def check_config(app: Sphinx, config: Config) -> None:
         config.catalog_version = normalise_version(config.catalog_version)
     except VersionError as error:
         raise ConfigError(f"catalog_version (or DOCS_VERSION): {error}") from error
-    config.templates_path.append(str(HERE / "_templates"))
-    config.html_static_path.append(str(HERE / "_static"))
+    # New lists, not append(): an unset value is Sphinx's shared default list.
+    config.templates_path = [*config.templates_path, str(HERE / "_templates")]
+    config.html_static_path = [*config.html_static_path, str(HERE / "_static")]
 
 
 def forget_build_info(app: Sphinx) -> None:

@@ -1,0 +1,372 @@
+"""Publishing real Sphinx builds into a real git remote (a local bare repository) and into a folder."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sphinx.application import Sphinx
+from sphinx.errors import SphinxWarning
+from sphinx.util.docutils import docutils_namespace
+
+from airflow_catalog.cli import main as cli
+from airflow_catalog.publish import PublishError, previous_catalog, publish_site, unpublish_version
+from airflow_catalog.versions import VersionError
+
+ROOT = Path(__file__).parent / "roots" / "test-versioned"
+REPO = Path(__file__).resolve().parents[2]
+
+BuildSite = Callable[..., Path]
+
+
+def build(source: Path, out: Path, version: str, *, stop_at_warning: bool = False) -> Sphinx:
+    """Build the tiny site as ``version``; pages new in 1.2 only from 1.2.0 on."""
+    from packaging.version import Version
+
+    excluded = (
+        ["_build"] if version == "dev" or Version(version) >= Version("1.2") else ["_build", "new-in-1-2.md"]
+    )
+    with docutils_namespace():
+        app = Sphinx(
+            str(source),
+            str(source),
+            str(out / "html"),
+            str(out / "doctrees"),
+            "html",
+            confoverrides={"catalog_version": version, "exclude_patterns": excluded},
+            status=None,
+            warning=io.StringIO(),
+            warningiserror=True,
+            exception_on_warning=stop_at_warning,
+        )
+        app.build()
+    return app
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> BuildSite:
+    """Build the tiny site once per version (and variant) for the whole session."""
+    built: dict[tuple[str, str], Path] = {}
+
+    def make(version: str, variant: str = "") -> Path:
+        if (version, variant) not in built:
+            out = tmp_path_factory.mktemp(f"site-{version}{variant}")
+            source = out / "src"
+            shutil.copytree(ROOT, source)
+            if variant:
+                (source / "guide.md").write_text(f"# Guide\n\nRebuilt: {variant}.\n")
+            build(source, out, version)
+            built[version, variant] = out / "html"
+        return built[version, variant]
+
+    return make
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    """An empty bare repository: the remote the publisher pushes its gh-pages branch to."""
+    path = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(path)], check=True)
+    return path
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", f"--git-dir={repo}", *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def root_trees(repo: Path, ref: str = "gh-pages") -> dict[str, str]:
+    """Name → object id of every entry at the root of the branch."""
+    listing = git(repo, "ls-tree", ref)
+    return {line.split("\t")[1]: line.split()[2] for line in listing.splitlines()}
+
+
+def versions_json(repo: Path, ref: str = "gh-pages") -> list[dict[str, object]]:
+    return json.loads(git(repo, "show", f"{ref}:versions.json"))
+
+
+def aliases(entries: list[dict[str, object]]) -> dict[str, str]:
+    return {alias: str(e["version"]) for e in entries for alias in e["aliases"]}  # type: ignore[attr-defined]
+
+
+ROOT_FILES = {".nojekyll", "index.html", "404.html", "versions.json"}
+
+
+def test_each_release_lands_beside_the_others_with_stable_and_latest(site: BuildSite, remote: Path) -> None:
+    steps = [
+        ("1.0.0", ["1.0.0"], {"stable": "1.0.0", "latest": "1.0.0"}),
+        ("1.1.0", ["1.1.0", "1.0.0"], {"stable": "1.1.0", "latest": "1.1.0"}),
+        ("2.0.0rc1", ["2.0.0rc1", "1.1.0", "1.0.0"], {"stable": "1.1.0", "latest": "2.0.0rc1"}),
+        ("1.2.0", ["2.0.0rc1", "1.2.0", "1.1.0", "1.0.0"], {"stable": "1.2.0", "latest": "2.0.0rc1"}),
+    ]
+    before: dict[str, str] = {}
+    for version, order, expected_aliases in steps:
+        assert publish_site(site(version), version, str(remote), backoff=0) == 0
+        trees = root_trees(remote)
+        entries = versions_json(remote)
+        assert set(trees) == {*order, "stable", "latest", *ROOT_FILES}
+        assert [e["version"] for e in entries] == order
+        assert aliases(entries) == expected_aliases
+        # An alias is the very tree of its version: shared content, no copy.
+        assert all(trees[alias] == trees[target] for alias, target in expected_aliases.items())
+        # Older versions are untouched: the same tree objects as before this publish.
+        assert all(trees[name] == oid for name, oid in before.items() if name in order and name != version)
+        assert 'content="0; url=stable/"' in git(remote, "show", "gh-pages:index.html")
+        before = trees
+    assert [e["prerelease"] for e in versions_json(remote)] == [True, False, False, False]
+    assert git(remote, "rev-list", "--count", "gh-pages") == "4"
+    assert json.loads(git(remote, "show", "gh-pages:stable/build-info.json"))["version"] == "1.2.0"
+    assert git(remote, "cat-file", "-t", "gh-pages:1.2.0/new-in-1-2.html") == "blob"
+    subprocess.run(["git", f"--git-dir={remote}", "fsck", "--strict"], check=True, capture_output=True)
+
+
+def test_republishing_replaces_only_that_version(site: BuildSite, remote: Path) -> None:
+    for version in ("1.0.0", "1.1.0", "1.2.0"):
+        publish_site(site(version), version, str(remote), backoff=0)
+    before = root_trees(remote)
+    publish_site(site("1.1.0", "-fixed"), "1.1.0", str(remote), title="1.1.0 (fixed)", backoff=0)
+    after = root_trees(remote)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {"1.1.0", "versions.json"}
+    assert "Rebuilt: -fixed." in git(remote, "show", "gh-pages:1.1.0/guide.html")
+    assert [e["title"] for e in versions_json(remote)] == ["1.2.0", "1.1.0 (fixed)", "1.0.0"]
+
+
+def test_unpublishing_moves_the_aliases_and_the_root(site: BuildSite, remote: Path) -> None:
+    for version in ("1.1.0", "1.2.0", "2.0.0rc1"):
+        publish_site(site(version), version, str(remote), backoff=0)
+    assert unpublish_version("1.2.0", str(remote), backoff=0) == 0
+    trees = root_trees(remote)
+    assert "1.2.0" not in trees and trees["stable"] == trees["1.1.0"] and trees["latest"] == trees["2.0.0rc1"]
+    assert aliases(versions_json(remote)) == {"stable": "1.1.0", "latest": "2.0.0rc1"}
+    for version in ("1.1.0", "2.0.0rc1"):
+        unpublish_version(version, str(remote), backoff=0)
+    assert set(root_trees(remote)) == ROOT_FILES
+    assert "No version is published yet" in git(remote, "show", "gh-pages:index.html")
+
+
+def test_unpublishing_an_unknown_version_changes_nothing(site: BuildSite, remote: Path) -> None:
+    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    head = git(remote, "rev-parse", "gh-pages")
+    with pytest.raises(VersionError, match=r"version 9.0.0 is not published \(published: 1.0.0\)"):
+        unpublish_version("9.0.0", str(remote))
+    assert git(remote, "rev-parse", "gh-pages") == head
+
+
+@pytest.mark.parametrize("stop_at_warning", [True, False], ids=["stops-at-first-warning", "keeps-going"])
+def test_a_build_that_fails_half_way_publishes_nothing(
+    tmp_path: Path, remote: Path, stop_at_warning: bool
+) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source)
+    build(source, tmp_path, "1.0.0")  # a good build first: its pages stay in the folder
+    (source / "broken.md").write_text("# Broken\n\nSee {ref}`a-label-nobody-defined`.\n")
+    if stop_at_warning:
+        with pytest.raises(SphinxWarning, match="a-label-nobody-defined"):
+            build(source, tmp_path, "1.0.0", stop_at_warning=True)
+    else:
+        assert build(source, tmp_path, "1.0.0").statuscode == 1
+    assert (tmp_path / "html" / "index.html").exists()
+    with pytest.raises(PublishError, match=r"has no build-info\.json, so its build did not finish cleanly"):
+        publish_site(tmp_path / "html", "1.0.0", str(remote))
+    assert git(remote, "for-each-ref") == ""
+
+
+def test_a_site_built_as_another_version_is_refused(
+    site: BuildSite, remote: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli(["publish", "--site", str(site("1.1.0")), "--version", "1.2.0", "--target", str(remote)])
+    assert status == 1
+    assert (
+        "was built as version '1.1.0', not 1.2.0: rebuild it with DOCS_VERSION=1.2.0"
+        in capsys.readouterr().err
+    )
+    assert git(remote, "for-each-ref") == ""
+
+
+@pytest.mark.parametrize("bad", ["../1.0.0", "1.0/2", "1.0 0", "1.0\t", "stable"])
+def test_a_bad_version_name_is_refused_before_anything_is_read(
+    bad: str, site: BuildSite, remote: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(["publish", "--site", str(site("1.0.0")), "--version", bad, "--target", str(remote)]) == 1
+    assert "error: " in capsys.readouterr().err
+    assert git(remote, "for-each-ref") == ""
+
+
+def _hook(remote: Path, script: str) -> None:
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\n" + script)
+    hook.chmod(0o755)
+
+
+def test_a_push_the_remote_always_refuses_leaves_the_branch_as_it_was(site: BuildSite, remote: Path) -> None:
+    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    head = git(remote, "rev-parse", "gh-pages")
+    _hook(remote, 'echo "gh-pages is frozen for the audit" >&2\nexit 1\n')
+    with pytest.raises(
+        PublishError, match=r"(?s)refused 3 pushes to gh-pages; the branch is unchanged.*frozen for the audit"
+    ):
+        publish_site(site("1.1.0"), "1.1.0", str(remote), attempts=3, backoff=0)
+    assert git(remote, "rev-parse", "gh-pages") == head
+    assert [e["version"] for e in versions_json(remote)] == ["1.0.0"]
+
+
+def test_a_refused_push_is_retried_on_the_new_head(
+    site: BuildSite, remote: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    counter = tmp_path / "pushes"
+    _hook(
+        remote,
+        f'n=$(cat {counter} 2>/dev/null || echo 0); echo $((n+1)) > {counter}\n[ "$n" -ge 1 ] || exit 1\n',
+    )
+    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    assert "push 1 of 5 refused" in capsys.readouterr().err
+    assert counter.read_text().strip() == "2" and aliases(versions_json(remote)) == {
+        "stable": "1.0.0",
+        "latest": "1.0.0",
+    }
+
+
+def test_two_publishes_racing_in_two_processes_both_land(
+    site: BuildSite, remote: Path, tmp_path: Path
+) -> None:
+    """The first push waits in the remote's hook until a second publisher has pushed; then it is retried.
+
+    Two named pipes make the interleaving certain without sleeping: the hook says it is waiting on
+    one and waits for the test's word on the other.
+    """
+    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    waiting, release, counter = tmp_path / "waiting", tmp_path / "release", tmp_path / "pushes"
+    os.mkfifo(waiting)
+    os.mkfifo(release)
+    _hook(
+        remote,
+        f"n=$(cat {counter} 2>/dev/null || echo 0); echo $((n+1)) > {counter}\n"
+        f'if [ "$n" = 0 ]; then echo waiting > {waiting}; read go < {release}; fi\n',
+    )
+    command = [sys.executable, "-m", "airflow_catalog", "publish", "--target", str(remote)]
+    first = subprocess.Popen(
+        [*command, "--site", str(site("1.1.0")), "--version", "1.1.0"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    with open(waiting) as pipe:  # returns once the first push sits in the hook
+        assert pipe.read().strip() == "waiting"
+    second = subprocess.run(
+        [*command, "--site", str(site("1.2.0")), "--version", "1.2.0"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert second.returncode == 0, second.stderr
+    with open(release, "w") as pipe:
+        pipe.write("go\n")
+    _, first_err = first.communicate(timeout=120)
+    assert first.returncode == 0, first_err
+    assert "push 1 of 5 refused" in first_err
+    assert [e["version"] for e in versions_json(remote)] == ["1.2.0", "1.1.0", "1.0.0"]
+    assert aliases(versions_json(remote))["stable"] == "1.2.0"
+    assert git(remote, "rev-list", "--count", "gh-pages") == "3"
+
+
+def test_the_branch_may_live_under_another_name_beside_other_branches(site: BuildSite, remote: Path) -> None:
+    publish_site(site("1.0.0"), "1.0.0", str(remote), branch="site", backoff=0)
+    assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/site"
+    assert aliases(versions_json(remote, "site")) == {"stable": "1.0.0", "latest": "1.0.0"}
+
+
+def test_files_the_publisher_does_not_own_are_kept(site: BuildSite, remote: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "init", "-q", "-b", "gh-pages", str(clone)], check=True)
+    (clone / "CNAME").write_text("docs.example.org\n")
+    subprocess.run(["git", "-C", str(clone), "add", "CNAME"], check=True)
+    subprocess.run(
+        ["git", "-C", str(clone), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "CNAME"],
+        check=True,
+    )
+    subprocess.run(["git", "-C", str(clone), "push", "-q", str(remote), "gh-pages"], check=True)
+    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    assert git(remote, "show", "gh-pages:CNAME") == "docs.example.org"
+    assert git(remote, "rev-list", "--count", "gh-pages") == "2"
+
+
+def test_previous_catalog_is_read_from_the_branch(site: BuildSite, remote: Path, tmp_path: Path) -> None:
+    for version in ("1.0.0", "1.1.0"):
+        publish_site(site(version), version, str(remote), backoff=0)
+    # The tiny site has no catalog: place one in 1.1.0 the way the project's build does.
+    output = tmp_path / "previous.json"
+    assert previous_catalog(str(remote), "1.2.0", output) is None and not output.exists()
+    with_catalog = tmp_path / "with-catalog"
+    shutil.copytree(site("1.1.0"), with_catalog)
+    (with_catalog / "catalog.json").write_text('{"schema_version": 1}\n')
+    publish_site(with_catalog, "1.1.0", str(remote), backoff=0)
+    assert previous_catalog(str(remote), "1.2.0", output) == "1.1.0"
+    assert json.loads(output.read_text()) == {"schema_version": 1}
+    assert previous_catalog(str(remote), "1.1.0", tmp_path / "none.json") is None
+
+
+# --- a plain folder ---------------------------------------------------------------------------------
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every path below ``folder`` with its content (or link target)."""
+    result = {}
+    for path in sorted(folder.rglob("*")):
+        key = str(path.relative_to(folder))
+        if path.is_symlink():
+            result[key] = "-> " + os.readlink(path)
+        elif path.is_file():
+            result[key] = path.read_bytes().decode(errors="replace")
+    return result
+
+
+def test_a_plain_folder_gets_the_same_tree_with_symlinked_aliases(site: BuildSite, tmp_path: Path) -> None:
+    target = tmp_path / "published"
+    for version in ("1.0.0", "1.1.0", "2.0.0rc1", "1.2.0"):
+        publish_site(site(version), version, str(target))
+    names = {p.name for p in target.iterdir()} - {".publish.lock"}
+    assert names == {"1.0.0", "1.1.0", "2.0.0rc1", "1.2.0", "stable", "latest", *ROOT_FILES}
+    assert os.readlink(target / "stable") == "1.2.0" and os.readlink(target / "latest") == "2.0.0rc1"
+    assert (target / "stable" / "new-in-1-2.html").is_file()
+    entries = json.loads((target / "versions.json").read_text())
+    assert [e["version"] for e in entries] == ["2.0.0rc1", "1.2.0", "1.1.0", "1.0.0"]
+    unpublish_version("1.2.0", str(target))
+    assert not (target / "1.2.0").exists() and os.readlink(target / "stable") == "1.1.0"
+    assert not list(target.glob(".tmp-*")) and not list(target.glob(".trash-*"))
+
+
+def test_a_plain_folder_is_left_exactly_as_it_was_when_the_site_is_refused(
+    site: BuildSite, tmp_path: Path
+) -> None:
+    target = tmp_path / "published"
+    publish_site(site("1.0.0"), "1.0.0", str(target))
+    before = snapshot(target)
+    broken = tmp_path / "broken"
+    shutil.copytree(site("1.1.0"), broken)
+    (broken / "build-info.json").unlink()
+    with pytest.raises(PublishError):
+        publish_site(broken, "1.1.0", str(target))
+    with pytest.raises(VersionError):
+        publish_site(site("1.1.0"), "1.1/../../etc", str(target))
+    assert snapshot(target) == before
+
+
+def test_a_plain_folder_republish_replaces_only_that_folder(site: BuildSite, tmp_path: Path) -> None:
+    target = tmp_path / "published"
+    for version in ("1.0.0", "1.1.0"):
+        publish_site(site(version), version, str(target))
+    before = snapshot(target)
+    publish_site(site("1.0.0", "-fixed"), "1.0.0", str(target))
+    after = snapshot(target)
+    changed = {key for key in after.keys() | before.keys() if after.get(key) != before.get(key)}
+    assert {key.split("/")[0] for key in changed} <= {"1.0.0", "versions.json"}
+    assert "Rebuilt: -fixed." in (target / "1.0.0" / "guide.html").read_text()
