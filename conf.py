@@ -38,8 +38,10 @@ catalog_packages = [
     "airflow.providers.standard",
     "airflow.providers.common.sql",
 ]
-catalog_exclude: list[str] = []
+# datafusion is an optional dependency of common.sql that the platform does not install.
+catalog_exclude = ["airflow.providers.common.sql.datafusion"]
 catalog_strict = False
+catalog_own_packages = ["etl_platform"]
 
 autodoc_typehints = "description"
 typehints_defaults = "comma"

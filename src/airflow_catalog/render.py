@@ -185,7 +185,8 @@ def _module_classes(path: str) -> dict[str, str]:
     }
 
 
-def _module_file(module: str) -> str | None:
+def module_file(module: str) -> str | None:
+    """Return the file of a module without importing it (its parent packages are imported)."""
     loaded = sys.modules.get(module)
     if loaded is not None and getattr(loaded, "__file__", None):
         return str(loaded.__file__)
@@ -202,7 +203,7 @@ def class_source_digest(entry: CatalogEntry) -> str:
     Only the class's own statement counts: editing another class of the same module leaves this
     page alone (autodoc would otherwise re-read every page of that module).
     """
-    path = _module_file(entry.module)
+    path = module_file(entry.module)
     source = _module_classes(path).get(entry.name, "") if path else ""
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
@@ -438,8 +439,10 @@ def finder_records(index: CatalogIndex) -> list[dict[str, object]]:
 
 def finder_fragment(index: CatalogIndex) -> str:
     """Return the fragment holding the filterable index's data, included by ``catalog/index``."""
-    data = json.dumps(finder_records(index), ensure_ascii=False, sort_keys=True, indent=None)
-    lines = "".join(f"   {line}\n" for line in data.splitlines())
+    # One record a line: docutils refuses lines over 10,000 characters.
+    records = [json.dumps(record, ensure_ascii=False, sort_keys=True) for record in finder_records(index)]
+    body = [f"{record}," for record in records[:-1]] + records[-1:]
+    lines = "".join(f"   {line}\n" for line in ["[", *body, "]"])
     return f"{_HEADER}.. catalog-finder::\n\n{lines}"
 
 

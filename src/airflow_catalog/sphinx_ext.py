@@ -29,7 +29,7 @@ from sphinx.writers.html5 import HTML5Translator
 
 from airflow_catalog import __version__, render
 from airflow_catalog.diagrams import operator_diagram
-from airflow_catalog.model import Catalog, CatalogEntry, Kind, Parameter, Severity
+from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, Kind, Parameter, Severity
 from airflow_catalog.xrefs import (
     DocstringDispatcher,
     ReferencePolicy,
@@ -144,7 +144,8 @@ class CatalogState:
 
     def __post_init__(self) -> None:
         own = [package.import_name for package in self.catalog.packages if package.is_own]
-        self.policy = ReferencePolicy(self.upstream_docs, own)
+        pages = {render.class_docname(path): path for path in self.index.by_path}
+        self.policy = ReferencePolicy(self.upstream_docs, own, pages)
 
 
 #: One state per source folder, i.e. per Sphinx project built in this process.
@@ -170,7 +171,7 @@ def report_import_problems(catalog: Catalog, strict: bool) -> None:
             problem.hint,
             type="catalog",
             subtype="import",
-            location=_module_location(problem.module),
+            location=_problem_location(problem),
         )
     if strict and catalog.import_problems:
         modules = ", ".join(problem.module for problem in catalog.import_problems)
@@ -180,10 +181,10 @@ def report_import_problems(catalog: Catalog, strict: bool) -> None:
         )
 
 
-def _module_location(module: str) -> str | None:
-    from airflow_catalog.render import _module_file
-
-    return _module_file(module)
+def _problem_location(problem: ImportProblem) -> str | None:
+    # A string holding ``:`` is used by Sphinx as it is; without one it would be read as a docname.
+    path = render.module_file(problem.module)
+    return f"{path}:{problem.line or 1}" if path else None
 
 
 def generate(app: Sphinx) -> None:
@@ -240,7 +241,7 @@ def resolve_missing(
     state = state_of(env)
     if state is None:
         return None
-    return state.policy.resolve(env, node, contnode)
+    return state.policy.resolve(node, contnode)
 
 
 def forget_module_dependencies(app: Sphinx, doctree: nodes.document) -> None:

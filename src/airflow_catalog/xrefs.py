@@ -122,27 +122,35 @@ def _link(url: str, contnode: nodes.Node, title: str = "") -> nodes.reference:
 class ReferencePolicy:
     """Decides how a reference that Sphinx could not resolve is shown.
 
-    :param upstream_docs: docnames of the pages of catalogued upstream classes.
-    :param docs_home: for each of those pages, its package's published docs.
+    :param upstream_docs: docname of each upstream class's page → its package's published docs.
     :param own_prefixes: import names of our own packages: their objects never fall back.
+    :param page_classes: docname of every class page → the import path of its class.
     """
 
-    def __init__(self, upstream_docs: dict[str, str], own_prefixes: Collection[str]) -> None:
+    def __init__(
+        self, upstream_docs: dict[str, str], own_prefixes: Collection[str], page_classes: dict[str, str]
+    ) -> None:
         self.upstream_docs = upstream_docs
         self.own_prefixes = tuple(own_prefixes)
+        self.page_classes = page_classes
 
     def is_own(self, target: str) -> bool:
         """Whether ``target`` names an object of one of our own packages."""
         return any(target == prefix or target.startswith(prefix + ".") for prefix in self.own_prefixes)
 
-    def resolve(
-        self, env: BuildEnvironment, node: pending_xref, contnode: nodes.Element
-    ) -> nodes.Node | None:
+    def resolve(self, node: pending_xref, contnode: nodes.Element) -> nodes.Node | None:
         """Return the node to show instead of ``node``, or ``None`` to let Sphinx warn."""
         domain, reftype = node.get("refdomain", ""), node.get("reftype", "")
         target = node.get("reftarget", "")
-        on_upstream_page = node.get("refdoc") in self.upstream_docs
+        refdoc = node.get("refdoc")
+        on_upstream_page = refdoc in self.upstream_docs
         if domain == "py" and reftype in _PY_ROLES:
+            if "." not in target and refdoc in self.page_classes:
+                # sphinx-autodoc-typehints leaves names it could not qualify (string annotations,
+                # ``TYPE_CHECKING`` imports) bare: qualify them from the class's own modules.
+                target = qualify(target, self.page_classes[refdoc]) or target
+                if "." not in target and target not in _BUILTIN_NAMES:
+                    return contnode
             if self.is_own(target):
                 return None
             url = python_docs_url(target) or airflow_docs_url(target)
@@ -155,13 +163,27 @@ class ReferencePolicy:
             return None
         if domain == "std" and reftype in ("ref", "doc", "label"):
             # A how-to guide of the provider's own docs: name it and point at those docs.
-            text = contnode.astext()
-            if not node.get("refexplicit"):
-                text = _humanise_label(target)
-            return _link(
-                self.upstream_docs[node["refdoc"]], nodes.inline(text, text), f"{target} in Airflow's docs"
-            )
+            text = contnode.astext() if node.get("refexplicit") else _humanise_label(target)
+            return _link(self.upstream_docs[refdoc], nodes.inline(text, text), f"{target} in Airflow's docs")
         return contnode
+
+
+def qualify(name: str, import_path: str) -> str | None:
+    """Find what a bare name means in the modules that define a class and its bases.
+
+    :param name: a bare name such as ``timedelta``.
+    :param import_path: the class whose page shows it.
+    :returns: the qualified name, e.g. ``datetime.timedelta``, or ``None``.
+    """
+    module_name, _, class_name = import_path.rpartition(".")
+    cls = getattr(sys.modules.get(module_name), class_name, None)
+    for base in getattr(cls, "__mro__", ()):
+        found = getattr(sys.modules.get(base.__module__), name, None)
+        module = getattr(found, "__module__", None)
+        qualname = getattr(found, "__qualname__", None)
+        if isinstance(module, str) and isinstance(qualname, str):
+            return f"{module}.{qualname}"
+    return None
 
 
 def _humanise_label(label: str) -> str:
