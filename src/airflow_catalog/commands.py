@@ -13,7 +13,7 @@ from typing import TextIO
 
 from airflow_catalog.collect import collect_catalog
 from airflow_catalog.conventions import RULES_BY_ID
-from airflow_catalog.model import Catalog, CatalogEntry, Finding, ImportProblem, Severity
+from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, Severity
 
 #: Where a finding's rule is explained, relative to the site's root.
 CONVENTIONS_PAGE = "docs/conventions.html"
@@ -123,10 +123,12 @@ def print_github(catalog: Catalog, strict: bool, stream: TextIO) -> None:
     entries = {entry.import_path: entry for entry in catalog.entries}
     for finding in catalog.findings:
         entry = entries.get(finding.import_path)
-        properties = {"title": f"{finding.rule} {_rule_title(finding)}"}
+        properties = {"title": finding.rule}
         if entry is not None and entry.source is not None:
             properties = {"file": _repository_path(entry), "line": str(entry.source.line or 1), **properties}
-        message = f"{finding.message}. Fix: {finding.fix}. ({CONVENTIONS_PAGE}#{finding.rule.lower()})"
+        title = RULES_BY_ID[finding.rule].title if finding.rule in RULES_BY_ID else finding.rule
+        link = f"{CONVENTIONS_PAGE}#{finding.rule.lower()}"
+        message = f"{title}: {finding.message}. Fix: {finding.fix}. ({link})"
         stream.write(_workflow_command(_GITHUB_LEVEL[finding.severity], properties, message))
     for problem in catalog.import_problems:
         properties = {"title": f"cannot import {problem.module}"}
@@ -138,11 +140,6 @@ def print_github(catalog: Catalog, strict: bool, stream: TextIO) -> None:
                 "error" if strict else "warning", properties, f"{problem.error}. Fix: {problem.hint}"
             )
         )
-
-
-def _rule_title(finding: Finding) -> str:
-    rule = RULES_BY_ID.get(finding.rule)
-    return rule.title if rule else ""
 
 
 def _workflow_command(level: str, properties: dict[str, str], message: str) -> str:

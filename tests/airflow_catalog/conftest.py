@@ -22,3 +22,18 @@ def hostile_catalog():  # type: ignore[no-untyped-def]
     from airflow_catalog.collect import collect_catalog
 
     return collect_catalog(["hostile_pkg"])
+
+
+@pytest.fixture(scope="session")
+def http_catalog():  # type: ignore[no-untyped-def]
+    """The catalog of the installed HTTP provider, collected once per test session."""
+    from airflow_catalog.collect import collect_catalog
+
+    return collect_catalog(["airflow.providers.http"])
+
+
+@pytest.fixture
+def entry(hostile_catalog):  # type: ignore[no-untyped-def]
+    """Look a ``hostile_pkg`` entry up by its path below the package: ``entry("operators.odd.X")``."""
+    by_path = {e.import_path: e for e in hostile_catalog.entries}
+    return lambda path: by_path[f"hostile_pkg.{path}"]
