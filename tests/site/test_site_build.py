@@ -276,3 +276,55 @@ def test_rebuild_with_nothing_changed_reads_no_page(rebuild: subprocess.Complete
     output = rebuild.stdout + rebuild.stderr
     assert "0 added, 0 changed, 0 removed" in output, output[-3000:]
     assert "reading sources" not in output, output[-3000:]
+
+
+def guide_code_blocks() -> list[str]:
+    """The Python code blocks of the "Add an operator" guide: the class, then the example DAG task."""
+    text = (REPO_ROOT / "docs" / "guides" / "add-an-operator.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+
+
+def write_guide_package(root: Path, operator_source: str) -> None:
+    """Lay the guide's operator and example task out as an installed-looking package ``guide_example``.
+
+    :param root: the folder to put on ``PYTHONPATH``.
+    :param operator_source: the module holding ``S3ToArchiveOperator``.
+    """
+    operator_block, dag_block = guide_code_blocks()[:2]
+    assert "class S3ToArchiveOperator" in operator_block and "S3ToArchiveOperator(" in dag_block
+    package = root / "guide_example"
+    for folder in (package, package / "transfers", package / "example_dags"):
+        folder.mkdir(parents=True)
+        (folder / "__init__.py").write_text("")
+    (package / "transfers" / "s3_to_archive.py").write_text(operator_source)
+    task = "".join(f"    {line}\n" for line in dag_block.splitlines())
+    (package / "example_dags" / "example_partner.py").write_text(
+        "from airflow.sdk import DAG\n\n"
+        "from guide_example.transfers.s3_to_archive import S3ToArchiveOperator\n\n"
+        f'with DAG(dag_id="example_partner"):\n{task}'
+    )
+
+
+def check_conventions(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "airflow_catalog", "check", "guide_example"],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_add_an_operator_guide_example_passes_every_convention(tmp_path: Path) -> None:
+    operator_block = guide_code_blocks()[0]
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    write_guide_package(good, operator_block)
+    # The same class with positional parameters: proves the check can fail on this code (CAT010).
+    assert "        *,\n" in operator_block
+    write_guide_package(bad, operator_block.replace("        *,\n", "", 1))
+
+    passed = check_conventions(good)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert not re.findall(r"\bCAT0\d\d\b", passed.stdout), passed.stdout
+    failed = check_conventions(bad)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "CAT010" in failed.stdout
