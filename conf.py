@@ -17,6 +17,7 @@ extensions = [
     "sphinx.ext.graphviz",
     "sphinx_copybutton",
     "airflow_catalog",
+    "airflow_catalog.versioning_ext",
 ]
 
 # The repository root is the source folder: only these hold pages.

@@ -37,6 +37,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from airflow_catalog import __version__
+from airflow_catalog.model import Catalog
 from airflow_catalog.versions import DEV, STABLE, VersionError, normalise_version
 
 logger = logging.getLogger(__name__)
@@ -194,17 +195,18 @@ class CatalogChangesDirective(SphinxDirective):
         return [section]
 
 
-def current_catalog(app: Sphinx) -> Any:
-    """Return the catalog this build documents, collected once per process.
+def current_catalog(app: Sphinx) -> Catalog:
+    """Return the catalog this build documents: the one the catalog extension collected, if it ran.
 
-    :returns: a :class:`airflow_catalog.model.Catalog`.
+    :returns: that catalog, or one collected from ``catalog_packages`` once per process.
     """
-    cached = getattr(app, "_catalog_for_changes", None)
-    if cached is None:
-        from airflow_catalog.collect import collect_catalog
+    from airflow_catalog.sphinx_ext import collect, read_config, state_of
 
-        config = app.config
-        own = getattr(config, "catalog_own_packages", None) or None
-        cached = collect_catalog(config.catalog_packages, exclude=config.catalog_exclude, own=own)
+    state = state_of(app.env)
+    if state is not None:
+        return state.catalog
+    cached: Catalog | None = getattr(app, "_catalog_for_changes", None)
+    if cached is None:
+        cached = collect(read_config(app))
         app._catalog_for_changes = cached  # type: ignore[attr-defined]
     return cached
