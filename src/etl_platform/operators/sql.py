@@ -1,0 +1,181 @@
+"""Run a query through common.sql's hooks and archive its result as CSV or Parquet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from airflow.sdk import BaseOperator
+
+from etl_platform.archive import StagedPayload
+from etl_platform.dbapi import connect, get_db_hook
+from etl_platform.formats import CONTENT_TYPES
+from etl_platform.hooks.archive import ArchiveHook
+from etl_platform.ingest import archive_key, report
+from etl_platform.metrics import Stopwatch, TransferMetrics
+from etl_platform.policy import DataError, OnEmpty, RequestRejectedError, parse_on_empty, refuse_empty
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+OUTPUT_FORMATS = ("csv", "parquet")
+
+
+class SqlToArchiveOperator(BaseOperator):
+    """Run a query on any database that common.sql supports and archive the result.
+
+    Rows are fetched ``batch_size`` at a time and streamed into the archive at
+    ``{source}/{dataset}/{YYYY}/{MM}/{DD}/{run_id}/{name}``, as CSV with a header or as Parquet (one
+    row group per batch, the schema taken from the first batch). The task returns the transfer's
+    metrics (``path``, ``rows``, ``bytes``, ``duration_seconds``, ``sha256``, ``source_url``,
+    ``created``) in XCom and sends them to Airflow's stats.
+
+    .. rubric:: Failure behaviour
+
+    - **No rows**: ``on_empty="fail"`` fails the task without retry and archives nothing; ``"skip"``
+      skips it (and its downstream tasks) and archives nothing; ``"succeed"`` archives the empty
+      result (a header, or a Parquet file with the schema) and returns ``rows=0``.
+    - **The query fails** (syntax, missing table, permissions): fails without retry, with the
+      database's message; nothing is archived.
+    - **Rows that do not fit the first batch's types** (Parquet): fails without retry; nothing is archived.
+    - **The database cannot be reached**: fails with an error Airflow retries; nothing is archived.
+    - **A different result already archived for the run**: fails without retry, naming both checksums.
+
+    :param sql: the query. (templated)
+    :param conn_id: the database connection (any type with a common.sql hook).
+    :param source: the source system's name in the archive path, e.g. ``warehouse``.
+    :param dataset: the dataset's name in the archive path, e.g. ``orders``.
+    :param name: the archived file's name, e.g. ``orders.parquet``. (templated)
+    :param parameters: the query's bound parameters. (templated)
+    :param output_format: ``"csv"`` or ``"parquet"``.
+    :param batch_size: rows fetched and written at a time.
+    :param archive_conn_id: the ``etl_archive`` connection of the archive.
+    :param on_empty: ``"fail"``, ``"skip"`` or ``"succeed"`` when the query returns no rows.
+    """
+
+    template_fields: Sequence[str] = ("sql", "name", "parameters")
+    template_ext: Sequence[str] = (".sql",)
+    template_fields_renderers = {"sql": "sql"}
+    ui_color = "#eef8ee"
+
+    def __init__(
+        self,
+        *,
+        sql: str,
+        conn_id: str,
+        source: str,
+        dataset: str,
+        name: str,
+        parameters: Mapping[str, Any] | Sequence[Any] | None = None,
+        output_format: str = "csv",
+        batch_size: int = 10_000,
+        archive_conn_id: str = ArchiveHook.default_conn_name,
+        on_empty: str = OnEmpty.FAIL.value,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if output_format not in OUTPUT_FORMATS:
+            raise ValueError(f"output_format={output_format!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+        self.sql = sql
+        self.conn_id = conn_id
+        self.source = source
+        self.dataset = dataset
+        self.name = name
+        self.parameters = parameters
+        self.output_format = output_format
+        self.batch_size = batch_size
+        self.archive_conn_id = archive_conn_id
+        self.on_empty = parse_on_empty(on_empty)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Run the query and archive its result.
+
+        :param context: the task's Airflow context.
+        :returns: the transfer's metrics.
+        """
+        stopwatch = Stopwatch()
+        hook = get_db_hook(self.conn_id)
+        archive = ArchiveHook(archive_conn_id=self.archive_conn_id).get_conn()
+        key = archive_key(context, source=self.source, dataset=self.dataset, name=self.name)
+        source_url = f"{hook.conn_type}://{self.conn_id}"
+        conn = connect(hook)
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute(self.sql, self.parameters) if self.parameters else cursor.execute(self.sql)
+            except Exception as error:
+                raise RequestRejectedError(
+                    f"the query on {self.conn_id!r} failed ({type(error).__name__}: {error}); fix the query "
+                    "(not retried)"
+                ) from None
+            columns = [description[0] for description in cursor.description or ()]
+            with archive.stage(key) as staged:
+                write = self._write_parquet if self.output_format == "parquet" else self._write_csv
+                rows = write(columns, self._batches(cursor), staged)
+                if rows == 0:
+                    refuse_empty(self.on_empty, f"the query on {self.conn_id!r}")
+                manifest = staged.commit(
+                    source_url=source_url, content_type=CONTENT_TYPES[self.output_format], rows=rows
+                )
+        finally:
+            conn.close()
+        metrics = TransferMetrics(
+            path=manifest.path,
+            rows=rows,
+            bytes=manifest.size,
+            duration_seconds=stopwatch.elapsed(),
+            sha256=manifest.sha256,
+            source_url=source_url,
+            created=staged.created,
+        )
+        return report(self.log, metrics, source=self.source, dataset=self.dataset)
+
+    def _batches(self, cursor: Any) -> Iterator[list[Sequence[Any]]]:
+        while batch := cursor.fetchmany(self.batch_size):
+            yield list(batch)
+
+    @staticmethod
+    def _write_csv(columns: list[str], batches: Iterator[list[Sequence[Any]]], staged: StagedPayload) -> int:
+        def encoded(records: list[Sequence[Any]]) -> bytes:
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(records)
+            return buffer.getvalue().encode()
+
+        staged.write(encoded([columns]))
+        rows = 0
+        for batch in batches:
+            staged.write(encoded(batch))
+            rows += len(batch)
+        return rows
+
+    @staticmethod
+    def _write_parquet(
+        columns: list[str], batches: Iterator[list[Sequence[Any]]], staged: StagedPayload
+    ) -> int:
+        rows = 0
+        writer: pq.ParquetWriter | None = None
+        try:
+            for batch in batches:
+                data = {column: [row[i] for row in batch] for i, column in enumerate(columns)}
+                try:
+                    table = pa.table(data) if writer is None else pa.table(data, schema=writer.schema)
+                except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+                    raise DataError(
+                        f"rows {rows + 1}-{rows + len(batch)} do not fit the types of the first batch "
+                        f"({error}); cast the columns in the query (not retried)"
+                    ) from None
+                if writer is None:
+                    writer = pq.ParquetWriter(staged, table.schema)
+                writer.write_table(table)
+                rows += len(batch)
+            if writer is None:
+                schema = pa.schema([(column, pa.string()) for column in columns])
+                writer = pq.ParquetWriter(staged, schema)
+        finally:
+            if writer is not None:
+                writer.close()
+        return rows
