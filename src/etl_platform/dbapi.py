@@ -61,6 +61,20 @@ def begin(conn: Any) -> None:
         conn.execute("BEGIN")
 
 
+def plain_name(name: str) -> str:
+    """Check that a table or column name is a plain identifier (optionally ``schema.table``).
+
+    :param name: the name.
+    :raises ValueError: when it is not, naming it.
+    :returns: the name.
+    """
+    if not all(_IDENTIFIER.fullmatch(part) for part in name.split(".")):
+        raise ValueError(
+            f"{name!r} is not a plain SQL name (letters, digits, underscores; 'schema.table'): rename it"
+        )
+    return name
+
+
 def quote_name(hook: DbApiHook, name: str) -> str:
     """Quote a table or column name for SQL, refusing names that would need escaping.
 
@@ -72,9 +86,4 @@ def quote_name(hook: DbApiHook, name: str) -> str:
     :raises ValueError: when a part of the name is not a plain identifier.
     :returns: the quoted name.
     """
-    parts = name.split(".")
-    if not all(_IDENTIFIER.fullmatch(part) for part in parts):
-        raise ValueError(
-            f"{name!r} is not a plain SQL name (letters, digits, underscores; 'schema.table'): rename it"
-        )
-    return ".".join(hook.escape_word_format.format(part) for part in parts)
+    return ".".join(hook.escape_word_format.format(part) for part in plain_name(name).split("."))
