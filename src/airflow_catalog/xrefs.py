@@ -26,8 +26,6 @@ from docutils.parsers.rst.states import Inliner
 from docutils.transforms import Transform
 from docutils.utils import Reporter
 from sphinx.addnodes import pending_xref
-from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.docutils import CustomReSTDispatcher
 
@@ -163,7 +161,8 @@ class ReferencePolicy:
             return None
         if domain == "std" and reftype in ("ref", "doc", "label"):
             # A how-to guide of the provider's own docs: name it and point at those docs.
-            text = contnode.astext() if node.get("refexplicit") else _humanise_label(target)
+            # ``:ref:`` lower-cases its target; the node's text keeps the docstring's spelling.
+            text = contnode.astext() if node.get("refexplicit") else _humanise_label(contnode.astext())
             return _link(self.upstream_docs[refdoc], nodes.inline(text, text), f"{target} in Airflow's docs")
         return contnode
 
@@ -391,8 +390,3 @@ def install_log_filter(
             target.removeFilter(old)
         target.addFilter(log_filter)
     return log_filter
-
-
-def setup_references(app: Sphinx) -> None:
-    """Register the transform; the rest is connected by :mod:`airflow_catalog.sphinx_ext`."""
-    app.add_transform(UndefinedSubstitutionsAsText)

@@ -1,0 +1,1 @@
+"""Stands in for an upstream provider: its docstrings are written for Airflow's own docs build."""

@@ -1,0 +1,72 @@
+"""The generated pictures: which systems an operator sits between, and a graph graphviz can draw."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from airflow_catalog.diagrams import System, operator_diagram, systems_of
+from airflow_catalog.model import CatalogEntry, HookIdentity, Kind
+
+
+def entry(
+    name: str, kind: Kind, uses: tuple[str, ...] = (), hook: HookIdentity | None = None
+) -> CatalogEntry:
+    return CatalogEntry(
+        import_path=f"pkg.mod.{name}",
+        name=name,
+        module="pkg.mod",
+        kind=kind,
+        package="pkg",
+        package_version="1",
+        uses_hooks=uses,
+        hook=hook,
+    )
+
+
+HOOKS = {
+    "pkg.mod.FtpHook": entry("FtpHook", Kind.HOOK, hook=HookIdentity(conn_type="ftp", hook_name="FTP")),
+    "pkg.mod.S3Hook": entry("S3Hook", Kind.HOOK, hook=HookIdentity(conn_type="aws")),
+}
+
+
+def draw(dot_source: str) -> str:
+    process = subprocess.run(["dot", "-Tsvg"], input=dot_source, capture_output=True, text=True)
+    assert process.returncode == 0, process.stderr
+    return process.stdout
+
+
+def test_a_transfer_reads_its_first_hook_and_writes_its_last() -> None:
+    transfer = entry("FtpToS3Operator", Kind.TRANSFER, ("pkg.mod.FtpHook", "pkg.mod.S3Hook"))
+    assert systems_of(transfer, HOOKS) == ([System("FTP", "ftp")], [System("S3", "aws")])
+    svg = draw(operator_diagram(transfer, HOOKS) or "")
+    assert "FtpToS3Operator" in svg and "(ftp)" in svg and "(aws)" in svg
+
+
+def test_a_transfer_without_hooks_is_named_from_its_class_name() -> None:
+    transfer = entry("GadgetToWidgetOperator", Kind.TRANSFER)
+    assert systems_of(transfer, HOOKS) == ([System("Gadget")], [System("Widget")])
+
+
+def test_a_sensor_waits_for_its_system() -> None:
+    sensor = entry("FtpFileSensor", Kind.SENSOR, ("pkg.mod.FtpHook",))
+    source = operator_diagram(sensor, HOOKS) or ""
+    assert "waits for" in source
+    draw(source)
+
+
+@pytest.mark.parametrize("kind", [Kind.HOOK, Kind.TRIGGER, Kind.NOTIFIER])
+def test_nothing_to_draw_for_classes_that_are_not_operators(kind: Kind) -> None:
+    assert operator_diagram(entry("Thing", kind, ("pkg.mod.FtpHook",)), HOOKS) is None
+
+
+def test_an_operator_without_hooks_has_no_diagram() -> None:
+    assert operator_diagram(entry("LonelyOperator", Kind.OPERATOR), HOOKS) is None
+
+
+def test_quotes_and_backslashes_in_names_still_draw() -> None:
+    odd_hook = entry("OddHook", Kind.HOOK, hook=HookIdentity(conn_type='we"ird\\', hook_name='Say "hi"'))
+    operator = entry("OddOperator", Kind.OPERATOR, ("pkg.mod.OddHook",))
+    svg = draw(operator_diagram(operator, {"pkg.mod.OddHook": odd_hook}) or "")
+    assert "Say &quot;hi&quot;" in svg
