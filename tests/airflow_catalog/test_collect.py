@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections import Counter
+
+from airflow_catalog.collect import collect_catalog
+
+
+def test_http_catalog_has_the_provider_metadata_and_every_kind(http_catalog):
+    (package,) = http_catalog.packages
+    assert package.import_name == "airflow.providers.http" and not package.is_own
+    kinds = Counter(entry.kind.value for entry in http_catalog.entries)
+    assert kinds["operator"] >= 1 and kinds["sensor"] >= 1 and kinds["hook"] >= 2 and kinds["trigger"] >= 1
+    assert all(entry.package_version == package.version for entry in http_catalog.entries)
+    assert all(
+        entry.integration == "Hypertext Transfer Protocol (HTTP)"
+        for entry in http_catalog.entries
+        if entry.kind.value != "notifier"
+    )
+    assert http_catalog.import_problems == ()
+
+
+def test_findings_of_upstream_packages_are_computed(http_catalog):
+    assert http_catalog.findings
+    paths = {entry.import_path for entry in http_catalog.entries}
+    assert all(finding.import_path in paths for finding in http_catalog.findings)
+
+
+def test_a_package_listed_inside_another_is_catalogued_once():
+    catalog = collect_catalog(
+        ["airflow.providers.http", "airflow.providers.http.hooks", "airflow.providers.http"]
+    )
+    paths = [entry.import_path for entry in catalog.entries]
+    assert len(paths) == len(set(paths))
+    assert [p.import_name for p in catalog.packages] == [
+        "airflow.providers.http",
+        "airflow.providers.http.hooks",
+    ]
+
+
+def test_excluded_modules_leave_no_entries_and_no_problems():
+    catalog = collect_catalog(["hostile_pkg"], exclude=["hostile_pkg.broken"])
+    assert catalog.import_problems == ()
+    assert not any(entry.module.startswith("hostile_pkg.broken") for entry in catalog.entries)
+    assert any(entry.name == "WidgetOperator" for entry in catalog.entries)
+
+
+def test_own_packages_make_findings_errors():
+    catalog = collect_catalog(["airflow.providers.http"], own=["airflow.providers.http"])
+    assert catalog.packages[0].is_own
+    assert {finding.severity.value for finding in catalog.findings} == {"error"}
+
+
+def test_every_other_class_is_catalogued_when_modules_fail(hostile_catalog):
+    names = {entry.name for entry in hostile_catalog.entries}
+    assert len(hostile_catalog.import_problems) == 3
+    assert {
+        "WidgetOperator",
+        "WidgetHook",
+        "WidgetSensor",
+        "WidgetTrigger",
+        "WidgetNotifier",
+        "WidgetToGadgetOperator",
+        "KwargsOnlyOperator",
+        "UnresolvableAnnotationOperator",
+        "PositionalOnlyOperator",
+        "HtmlDocstringOperator",
+        "VendorOperator",
+        "ExplodingHook",
+    } <= names
