@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from airflow_catalog.conventions import check_entries
-from airflow_catalog.discover import discover
+from airflow_catalog.discover import FoundClass, discover
 from airflow_catalog.examples import build_index, example_files
 from airflow_catalog.extract import PackageContext, extract
 from airflow_catalog.model import Catalog, CatalogEntry, ConnectionType, ImportProblem, PackageInfo
@@ -41,7 +41,7 @@ def collect_catalog(
             # A package listed inside another one (``airflow.providers.common`` and ``….common.sql``)
             # would catalogue a class twice; the first package named keeps it.
             if found_class.import_path not in entries:
-                entries[found_class.import_path] = extract(found_class, context)
+                entries[found_class.import_path] = _extract_or_read_source(found_class, context)
         for problem in found.problems:
             problems.setdefault(problem.module, problem)
         infos.append(found.package)
@@ -54,6 +54,20 @@ def collect_catalog(
         import_problems=tuple(problems.values()),
         findings=check_entries(ordered, infos),
     )
+
+
+def _extract_or_read_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
+    """Extract one class; if inspecting the live class fails, read it from its source instead.
+
+    Third-party classes can break inspection in ways no rule foresees (a metaclass whose attribute
+    access raises, say); one such class must not cost the catalog every other class.
+    """
+    try:
+        return extract(found, context)
+    except Exception:
+        if found.obj is None or found.node is None:
+            raise
+        return extract(dataclasses.replace(found, obj=None), context)
 
 
 def _with_hook_names(info: PackageInfo, hook_names: dict[str, str]) -> PackageInfo:

@@ -339,7 +339,7 @@ def _guess_distribution(missing: str) -> str:
 def classes_in(source: ModuleSource) -> Iterator[FoundClass]:
     """Yield the catalogued classes of one module: from the module object, else from its source."""
     if source.module is not None:
-        for name, obj in vars(source.module).items():
+        for name, obj in list(vars(source.module).items()):
             if not isinstance(obj, type) or obj.__module__ != source.name or obj.__name__ != name:
                 continue  # imported from elsewhere, or an alias of a class defined here
             kind = classify(obj, source.name)

@@ -67,3 +67,40 @@ def test_every_other_class_is_catalogued_when_modules_fail(hostile_catalog):
         "VendorOperator",
         "ExplodingHook",
     } <= names
+
+
+WEIRD_MODULE = '''
+from airflow.sdk import BaseOperator
+
+
+class _Meta(type(BaseOperator)):
+    @property
+    def template_ext(cls):
+        raise RuntimeError("template_ext is computed from a service that is not there")
+
+
+class WeirdOperator(BaseOperator, metaclass=_Meta):
+    """Break inspection through its metaclass.
+
+    :param size: how big.
+    """
+
+    def __init__(self, *, size: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def execute(self, context):
+        return self.size
+'''
+
+
+def test_a_class_that_breaks_inspection_is_read_from_its_source(tmp_path, monkeypatch):
+    package = tmp_path / "weird_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "operators.py").write_text(WEIRD_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    catalog = collect_catalog(["weird_pkg"])
+    (weird,) = catalog.entries
+    assert weird.name == "WeirdOperator" and weird.imported is False
+    assert [(p.name, p.default, p.description) for p in weird.parameters] == [("size", "1", "how big.")]
