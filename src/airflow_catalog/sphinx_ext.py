@@ -33,6 +33,7 @@ from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, Kind, Pa
 from airflow_catalog.xrefs import (
     DocstringDispatcher,
     ReferencePolicy,
+    ScriptLinksAsText,
     UndefinedSubstitutionsAsText,
     install_log_filter,
     provider_docs_url,
@@ -660,6 +661,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         texinfo=(skip_finder, None),
     )
     app.add_transform(UndefinedSubstitutionsAsText)
+    app.add_transform(ScriptLinksAsText)
     app.connect("builder-inited", generate)
     app.connect("source-read", install_dispatcher)
     app.connect("doctree-read", forget_module_dependencies, priority=900)

@@ -341,6 +341,23 @@ class UndefinedSubstitutionsAsText(Transform):
                 reference.replace_self(nodes.Text(reference.astext()))
 
 
+class ScriptLinksAsText(Transform):
+    """A ``javascript:``, ``vbscript:`` or ``data:`` link becomes its text, on every page.
+
+    docutils turns any ``scheme:rest`` it knows into a link, so a docstring that mentions
+    ``javascript:alert(1)`` would otherwise give the page a link that runs code when clicked.
+    """
+
+    default_priority = 790
+    unsafe = ("javascript:", "vbscript:", "data:")
+
+    def apply(self, **kwargs: Any) -> None:
+        """Replace each unsafe link with its text."""
+        for reference in list(self.document.findall(nodes.reference)):
+            if reference.get("refuri", "").strip().lower().startswith(self.unsafe):
+                reference.replace_self(nodes.Text(reference.astext()))
+
+
 class UpstreamDocstringFilter(logging.Filter):
     """Turns docstring warnings raised while reading an upstream class's page into verbose messages.
 
