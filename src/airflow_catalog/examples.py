@@ -70,7 +70,7 @@ def _system_test_dirs(import_name: str) -> list[Path]:
 
 
 def build_index(files: Iterable[tuple[Path, Path]]) -> ExampleIndex:
-    """Read each example DAG and index its snippets; a file with no markers counts as one snippet."""
+    """Read each example DAG and index its marked snippets (CAT008 asks for markers, so only they count)."""
     index = ExampleIndex()
     for path, base in files:
         try:
@@ -99,8 +99,6 @@ def _snippets(text: str) -> list[tuple[int, str]]:
             code = textwrap.dedent("\n".join(body)).strip("\n")
             if code.strip():
                 found.append((first + 1, code + "\n"))
-    if not found and "[START" not in text:
-        found.append((1, text if text.endswith("\n") else text + "\n"))
     return found
 
 

@@ -152,15 +152,24 @@ def test_examples_are_the_marked_snippets_that_mention_the_class(entry):
     assert entry("hooks.widget.WidgetHook").examples == ()
 
 
-def test_example_file_without_markers_counts_as_a_whole(tmp_path):
-    dags = tmp_path / "pkg" / "example_dags"
+def test_snippets_of_decorated_dags_and_files_without_markers(tmp_path):
+    dags = tmp_path / "pkg" / "nested" / "example_dags"
     dags.mkdir(parents=True)
-    (dags / "example_plain.py").write_text(
-        'from airflow.sdk import dag\n\n\n@dag(schedule=None)\ndef plain():\n    ThingOperator(task_id="t")\n'
+    (dags / "example_decorated.py").write_text(
+        "from airflow.sdk import dag\n\n\n@dag(schedule=None)\ndef decorated():\n"
+        "    # [START howto_thing]\n    ThingOperator(task_id='t')\n    # [END howto_thing]\n"
     )
+    (dags / "example_plain.py").write_text("OtherOperator(task_id='o')\n")
     index = build_index(example_files([tmp_path / "pkg"], "pkg"))
     (example,) = index.examples_for("ThingOperator")
-    assert (example.start_line, example.dag_id, example.file) == (1, "plain", "example_dags/example_plain.py")
+    assert (example.start_line, example.dag_id, example.file) == (
+        7,
+        "decorated",
+        "nested/example_dags/example_decorated.py",
+    )
+    assert example.code == "ThingOperator(task_id='t')\n"
+    # CAT008 asks for markers: a file without them gives no snippet.
+    assert index.examples_for("OtherOperator") == ()
 
 
 def test_upstream_operator_parameters_and_inherited_base_parameters():
