@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from roots.catalog_site import Build, build_here, make_site
 from sphinx.errors import ExtensionError
 
 from airflow_catalog.model import Catalog
-from roots.catalog_site import Build, build_here, make_site
 
 GENERATED = "catalog/_generated"
 HOSTILE_OWN = {"catalog_packages": ["hostile_pkg"], "catalog_own_packages": []}

@@ -20,6 +20,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[3]
 ROOT = Path(__file__).resolve().parent / "test-catalog"
 FIXTURES = REPO / "tests" / "airflow_catalog" / "fixtures"
+#: The packages that live in the test root's ``pkgs`` folder.
+SITE_PACKAGES = ("own_pkg", "vendor_pkg")
 
 
 def make_site(folder: Path) -> Path:
@@ -56,6 +58,9 @@ def build_here(source: Path, parallel: int = 1, **overrides: Any) -> Build:
 
     if str(FIXTURES) not in sys.path:
         sys.path.insert(0, str(FIXTURES))
+    # The fixture packages of an earlier site in this process would shadow this site's copies.
+    for name in [name for name in sys.modules if name.split(".")[0] in SITE_PACKAGES]:
+        del sys.modules[name]
     warnings = io.StringIO()
     app = SphinxTestApp(
         "html",
