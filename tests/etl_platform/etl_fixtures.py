@@ -106,7 +106,7 @@ def archived_files(root: Path) -> list[str]:
 
 
 class FtpServer:
-    """A real FTP server (pyftpdlib) on 127.0.0.1 serving a folder. Files named ``growing*`` grow by a
+    """A real FTP server (pyftpdlib) on 127.0.0.1 serving a folder. Files whose name holds ``growing`` grow by a
     line each time a client asks for their size, as a file still being written would; files named
     ``truncated*`` are sent cut short (from their ``.short`` twin)."""
 
@@ -125,7 +125,7 @@ class FtpServer:
         class Handler(FTPHandler):
             def pre_process_command(self, line: str, cmd: str, arg: str) -> None:
                 outer.commands.append(f"{cmd} {arg}".strip())
-                if cmd == "SIZE" and os.path.basename(arg).startswith("growing"):
+                if cmd == "SIZE" and "growing" in os.path.basename(arg):
                     with open(os.path.join(outer.root, arg.lstrip("/")), "ab") as handle:
                         handle.write(b"more,rows\n")
                 super().pre_process_command(line, cmd, arg)

@@ -44,6 +44,17 @@ class _ServerError(Exception):
 RETRIED_ERRORS = (_ServerError, requests.ConnectionError, requests.Timeout)
 
 
+def _next_request(request: dict[str, Any], following: dict[str, Any]) -> dict[str, Any]:
+    """Apply a pagination function's answer: dicts (``data``, ``headers``) are merged, the rest replaced."""
+    merged = dict(request)
+    for key, value in following.items():
+        previous = request.get(key)
+        merged[key] = (
+            {**previous, **value} if isinstance(previous, dict) and isinstance(value, dict) else value
+        )
+    return merged
+
+
 class HttpToArchiveOperator(BaseOperator):
     """Fetch a payload from an HTTP API, page by page, and archive it before anything else touches it.
 
@@ -79,8 +90,8 @@ class HttpToArchiveOperator(BaseOperator):
     :param records_key: for JSON, the key of each page object that holds its list of records;
         ``None`` when each page is a list.
     :param pagination_function: for JSON, called with each page's :class:`requests.Response`; returns
-        the keyword arguments (``endpoint``, ``data``, ``headers``) that change for the next page, or
-        ``None`` after the last page.
+        the keyword arguments (``endpoint``, ``data``, ``headers``) that change for the next page (dicts
+        are merged into the previous page's), or ``None`` after the last page.
     :param max_pages: the most pages fetched before the task fails, a guard against endless pagination.
     :param timeout: seconds to wait for the connection and for each read.
     :param request_retries: further attempts of one request after a 5xx answer, a refused connection or
@@ -191,7 +202,7 @@ class HttpToArchiveOperator(BaseOperator):
             if self.pagination_function is None:
                 break
             following = self.pagination_function(response)
-            request = None if following is None else {**request, **following}
+            request = None if following is None else _next_request(request, following)
         return first_url, rows
 
     def _archive_stream(self, hook: HttpHook, staged: StagedPayload) -> tuple[str, int | None]:

@@ -69,7 +69,7 @@ class CompletenessCheckOperator(SQLTableCheckOperator):
         self.required_columns = [plain_name(column) for column in required_columns]
         super().__init__(
             table=table,
-            checks=self._checks(),
+            checks=self._checks(rendered=False),
             partition_clause=partition_clause,
             conn_id=conn_id,
             database=database,
@@ -77,14 +77,19 @@ class CompletenessCheckOperator(SQLTableCheckOperator):
             **kwargs,
         )
 
-    def _checks(self) -> dict[str, dict[str, Any]]:
+    def _checks(self, *, rendered: bool = True) -> dict[str, dict[str, Any]]:
+        """Name the checks; their counts are validated once templates are rendered."""
+
+        def count(value: int | str) -> int | str:
+            return _count(value) if rendered or "{{" not in str(value) else value
+
         checks: dict[str, dict[str, Any]] = {}
         if self.expected_rows is not None:
             checks["row_count_matches_source"] = {
-                "check_statement": f"COUNT(*) = {_count(self.expected_rows)}"
+                "check_statement": f"COUNT(*) = {count(self.expected_rows)}"
             }
         if self.min_rows is not None:
-            checks["row_count_at_least_minimum"] = {"check_statement": f"COUNT(*) >= {_count(self.min_rows)}"}
+            checks["row_count_at_least_minimum"] = {"check_statement": f"COUNT(*) >= {count(self.min_rows)}"}
         for column in self.required_columns:
             checks[f"no_nulls_in_{column}"] = {"check_statement": f"COUNT({column}) = COUNT(*)"}
         return checks
