@@ -339,13 +339,41 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
+def main(argv: list[str] | None = None) -> int:
+    """``python -m airflow_catalog.publish --target T --version V --output F``: fetch the previous catalog.
+
+    The release workflow runs this before building, so that the page of changes can compare with the
+    version published before this one. It prints that version's name, or nothing when there is none.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m airflow_catalog.publish", description=main.__doc__)
+    parser.add_argument("--target", required=True, help="the published tree: git repository or folder")
+    parser.add_argument("--version", required=True, help="the version about to be published")
+    parser.add_argument("--output", required=True, type=Path, help="where to write its previous catalog.json")
+    parser.add_argument("--branch", default="gh-pages")
+    args = parser.parse_args(argv)
+    try:
+        previous = previous_catalog(args.target, args.version, args.output, branch=args.branch)
+    except (GitError, VersionError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(previous or "")
+    return 0
+
+
 __all__ = [
     "BUILD_INFO",
     "GitError",
     "PublishError",
     "VersionError",
     "check_site",
+    "main",
     "previous_catalog",
     "publish_site",
     "unpublish_version",
 ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
