@@ -46,6 +46,7 @@ class PackageContext:
     integration_by_module: dict[str, str] = field(default_factory=dict)
     examples: ExampleIndex = field(default_factory=ExampleIndex)
     sources: dict[str, ModuleSource] = field(default_factory=dict)
+    init_cache: dict[type, tuple[tuple[_Declared, ...], bool]] = field(default_factory=dict)
 
     def source_of(self, module_name: str) -> ModuleSource | None:
         """Return the walked (or, for a base class elsewhere, freshly located) source of a module."""
@@ -185,31 +186,43 @@ def _runtime_declared(cls: type, context: PackageContext) -> tuple[list[_Declare
     declared: dict[str, _Declared] = {}
     airflow_params: dict[str, _Declared] = {}
     for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None:
+        if "__init__" not in klass.__dict__:
             continue
-        origin = f"{klass.__module__}.{klass.__qualname__}"
-        signature = _signature(init)
+        own, passes_on = _init_parameters(klass, context)
         if is_airflow_core(klass):
-            if signature is not None:
-                for parameter in list(signature.parameters.values())[1:]:
-                    if parameter.kind not in _VARIADIC:
-                        airflow_params[parameter.name] = _declared(parameter, origin, {})
+            airflow_params = {d.name: d for d in own}
             break
-        node = _class_node(klass, context)
-        if signature is None:
-            static = list(_static_declared(node, origin)) if node is not None else []
-            declared.update({d.name: d for d in static if d.name not in declared})
-            if node is None or not _init_takes_kwargs(node):
-                break
-            continue
-        written = _written_defaults(node)
-        for parameter in list(signature.parameters.values())[1:]:
-            if parameter.kind not in _VARIADIC and parameter.name not in declared:
-                declared[parameter.name] = _declared(parameter, origin, written)
-        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+        for parameter in own:
+            declared.setdefault(parameter.name, parameter)
+        if not passes_on:
             break
     return list(declared.values()), airflow_params
+
+
+def _init_parameters(klass: type, context: PackageContext) -> tuple[tuple[_Declared, ...], bool]:
+    """Return the parameters one class's own ``__init__`` declares, and whether it takes ``**kwargs``.
+
+    Cached per class: a provider's base class (``AwsBaseOperator``) is met once per subclass.
+    """
+    cached = context.init_cache.get(klass)
+    if cached is not None:
+        return cached
+    origin = f"{klass.__module__}.{klass.__qualname__}"
+    signature = _signature(klass.__dict__["__init__"])
+    core = is_airflow_core(klass)
+    node = None if core else _class_node(klass, context)
+    if signature is None:
+        static = tuple(_static_declared(node, origin)) if node is not None else ()
+        result = (static, node is not None and _init_takes_kwargs(node))
+    else:
+        written = {} if core else _written_defaults(node)
+        values = list(signature.parameters.values())[1:]
+        result = (
+            tuple(_declared(p, origin, written) for p in values if p.kind not in _VARIADIC),
+            any(p.kind is inspect.Parameter.VAR_KEYWORD for p in values),
+        )
+    context.init_cache[klass] = result
+    return result
 
 
 def _describe(
