@@ -30,7 +30,10 @@ def write_json(
 
     :param strict: a module that fails to import fails the command, and nothing is written.
     :returns: 0 on success, 1 when ``strict`` and a module failed to import.
+    :raises ValueError: when ``output`` is a folder.
     """
+    if output.is_dir():
+        raise ValueError(f"{output} is a folder: give the file to write, e.g. {output / 'catalog.json'}")
     catalog = collect_catalog(packages, exclude)
     report_problems(catalog.import_problems, strict, sys.stderr)
     if strict and catalog.import_problems:

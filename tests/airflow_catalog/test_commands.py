@@ -86,6 +86,11 @@ def test_json_without_strict_warns_and_writes(tmp_path, capsys):
     assert len(json.loads(output.read_text())["import_problems"]) == 3
 
 
+def test_output_that_is_a_folder_is_refused_before_any_work(tmp_path, capsys):
+    assert main(["json", "hostile_pkg", "-o", str(tmp_path)]) == 1
+    assert f"error: {tmp_path} is a folder: give the file to write" in capsys.readouterr().err
+
+
 def test_unknown_package_is_one_line_naming_it(tmp_path, capsys):
     assert main(["json", "airflow.providers.nosuch", "-o", str(tmp_path / "x.json")]) == 1
     err = capsys.readouterr().err
