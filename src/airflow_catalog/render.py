@@ -9,6 +9,7 @@ one build to the next (no dates, no absolute paths, no set ordering).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import json
 import re
@@ -209,10 +210,15 @@ def class_source_digest(entry: CatalogEntry) -> str:
 
 
 def entry_digest(entry: CatalogEntry, findings: Iterable[Finding], conn_types: Iterable[str]) -> str:
-    """Hash of everything a class page shows that does not come from autodoc."""
+    """Hash of everything a class page shows that does not come from autodoc.
+
+    The source location is left out: the page does not show it, and lines added above a class
+    (to its neighbour) move it without changing the page.
+    """
+    shown = dataclasses.replace(entry, source=None)
     payload = json.dumps(
         [
-            Catalog(entries=(entry,), findings=tuple(findings)).to_json(),
+            Catalog(entries=(shown,), findings=tuple(findings)).to_json(),
             list(conn_types),
             class_source_digest(entry),
         ],

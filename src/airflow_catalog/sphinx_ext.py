@@ -62,7 +62,10 @@ class CatalogConfig:
 
 
 def _import_names(name: str, value: Any, location: str) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, list | tuple):
+    if isinstance(value, str):
+        # ``-D catalog_own_packages=a,b`` on the command line arrives as one string.
+        value = [item.strip() for item in value.split(",") if item.strip()]
+    if not isinstance(value, list | tuple):
         logger.warning(
             "%s must be a list of import names such as ['etl_platform'], not %r: using []",
             name,

@@ -12,11 +12,14 @@ because intersphinx would need the network and the build has none.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import logging
 import re
 import sys
 from collections.abc import Callable, Collection
+from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -170,6 +173,11 @@ class ReferencePolicy:
 def qualify(name: str, import_path: str) -> str | None:
     """Find what a bare name means in the modules that define a class and its bases.
 
+    The names come from each module's source (its imports, ``TYPE_CHECKING`` ones included, and
+    its top-level definitions), not from its namespace: sphinx-autodoc-typehints executes guarded
+    imports into the namespaces of the modules it documents, so the answer would depend on which
+    pages this process happened to read (and differ between ``-j 1`` and ``-j 2``).
+
     :param name: a bare name such as ``timedelta``.
     :param import_path: the class whose page shows it.
     :returns: the qualified name, e.g. ``datetime.timedelta``, or ``None``.
@@ -177,12 +185,51 @@ def qualify(name: str, import_path: str) -> str | None:
     module_name, _, class_name = import_path.rpartition(".")
     cls = getattr(sys.modules.get(module_name), class_name, None)
     for base in getattr(cls, "__mro__", ()):
-        found = getattr(sys.modules.get(base.__module__), name, None)
-        module = getattr(found, "__module__", None)
-        qualname = getattr(found, "__qualname__", None)
-        if isinstance(module, str) and isinstance(qualname, str):
-            return f"{module}.{qualname}"
+        module = sys.modules.get(base.__module__)
+        path = getattr(module, "__file__", None)
+        if path and base.__module__ != "builtins":
+            found = module_names(path, base.__module__).get(name)
+            if found:
+                return found
     return None
+
+
+@cache
+def module_names(path: str, module: str) -> dict[str, str]:
+    """Qualified name of every name a module's source imports or defines at its top level."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+    names: dict[str, str] = {}
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            if isinstance(statement, ast.If):
+                visit(statement.body)
+                visit(statement.orelse)
+            elif isinstance(statement, ast.ImportFrom):
+                origin = statement.module or ""
+                if statement.level:
+                    base = package.rsplit(".", statement.level - 1)[0] if statement.level > 1 else package
+                    origin = f"{base}.{origin}" if origin else base
+                for alias in statement.names:
+                    names.setdefault(alias.asname or alias.name, f"{origin}.{alias.name}")
+            elif isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    if alias.asname:
+                        names.setdefault(alias.asname, alias.name)
+            elif isinstance(statement, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                names.setdefault(statement.name, f"{module}.{statement.name}")
+            elif isinstance(statement, ast.Assign | ast.AnnAssign):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        names.setdefault(target.id, f"{module}.{target.id}")
+
+    visit(tree.body)
+    return names
 
 
 def _humanise_label(label: str) -> str:

@@ -42,6 +42,7 @@ class Build:
     html: Path
     warnings: list[str]
     status: int = 0
+    output: str = ""
 
     def page(self, docname: str) -> str:
         """Return the built HTML of ``docname``."""
@@ -89,7 +90,7 @@ def build_fresh_process(source: Path, *options: str) -> Build:
         text=True,
         env=env,
     )
-    return Build(source, html, _warning_lines(process.stderr), process.returncode)
+    return Build(source, html, _warning_lines(process.stderr), process.returncode, strip_ansi(process.stdout))
 
 
 def read_times(source: Path) -> dict[str, int]:

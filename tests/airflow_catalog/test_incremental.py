@@ -1,0 +1,65 @@
+"""Incremental builds: nothing changed re-reads nothing; one docstring re-reads its page and its lists.
+
+Each build runs ``sphinx-build`` in a fresh process, as ``make docs`` does, so an edited module is
+imported anew. Which documents were read is taken from the pickled environment: ``all_docs`` holds
+the time each document was last read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from roots.catalog_site import Build, build_fresh_process, make_site, read_times, reread
+
+FIRST = "catalog/_generated/own_pkg.operators.FirstOperator"
+SECOND = "catalog/_generated/own_pkg.operators.SecondOperator"
+
+
+def build(source: Path) -> Build:
+    result = build_fresh_process(source, "-W", "--keep-going")
+    assert result.status == 0 and result.warnings == [], result.warnings
+    return result
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = make_site(tmp_path_factory.mktemp("incremental"))
+    build(source)
+    return source
+
+
+def test_a_build_with_nothing_changed_reads_no_page(site: Path) -> None:
+    before = read_times(site)
+    build(site)
+    assert reread(before, read_times(site)) == set()
+
+
+def test_a_docstring_body_change_reads_only_that_class_page(site: Path) -> None:
+    before = read_times(site)
+    edit(
+        site / "pkgs/own_pkg/operators.py",
+        "    :param size: how much of it.",
+        "    More words.\n\n    :param size: how much of it.",
+    )
+    build(site)
+    # SecondOperator lives in the same module: autodoc alone would have re-read its page too.
+    assert reread(before, read_times(site)) == {FIRST}
+
+
+def test_a_summary_change_reads_the_page_and_the_pages_that_list_it(site: Path) -> None:
+    before = read_times(site)
+    edit(site / "pkgs/own_pkg/operators.py", '"""Do the second thing.', '"""Do the second thing twice.')
+    build(site)
+    again = reread(before, read_times(site))
+    assert SECOND in again and FIRST not in again
+    assert again <= {SECOND, "catalog/_generated/package-own_pkg", "catalog/index"}
+    assert "twice" in (site / "_build/html/catalog/_generated/package-own_pkg.html").read_text(
+        encoding="utf-8"
+    )
