@@ -23,3 +23,5 @@ graphviz_output_format = "svg"
 autodoc_typehints = "description"
 catalog_packages = ["own_pkg", "vendor_pkg"]
 catalog_own_packages = ["own_pkg"]
+# Without an icon the browser asks for /favicon.ico, and the 404 is a console error in the browser tests.
+html_favicon = "favicon.svg"
