@@ -106,9 +106,11 @@ def archived_files(root: Path) -> list[str]:
 
 
 class FtpServer:
-    """A real FTP server (pyftpdlib) on 127.0.0.1 serving a folder. Files whose name holds ``growing`` grow by a
-    line each time a client asks for their size, as a file still being written would; files named
-    ``truncated*`` are sent cut short (from their ``.short`` twin)."""
+    """A real FTP server (pyftpdlib) on 127.0.0.1 serving a folder.
+
+    Files whose name holds ``growing`` grow by a line each time a client asks for their size, as a file
+    still being written would; files named ``truncated*`` are sent cut short (from their ``.short`` twin).
+    """
 
     def __init__(self, root: Path) -> None:
         with warnings.catch_warnings():

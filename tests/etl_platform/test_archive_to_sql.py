@@ -70,7 +70,7 @@ def test_damaged_payload_leaves_the_table_as_it_was(
     make_op(good).execute(context)
     damaged = archive_payload(archive_root, "damaged.csv", b"id,total\n7,1\n8,2\n9,3\n", "csv")
     (archive_root / damaged).write_bytes(b"id,total\n7,1\n8,2\n9,4\n")  # same size, other bytes
-    with pytest.raises(Exception, match="sha256.*its manifest says"):
+    with pytest.raises(Exception, match=r"sha256.*its manifest says"):
         make_op([good, damaged], mode="replace").execute(context)
     assert rows(sqlite_db) == [("1", "9.5"), ("2", "3.0"), ("3", "4.25")]
 
@@ -111,6 +111,6 @@ def test_postgres_load_is_one_transaction(
     assert postgres.psql("SELECT id, total FROM public.orders ORDER BY id") == "1|9.5\n2|3.0\n3|4.25\n"
 
     other = archive_payload(archive_root, "other.csv", b"id,missing_column\n4,x\n", "csv")
-    with pytest.raises(Exception, match="(?s)refused 'INSERT INTO.*nothing was loaded"):
+    with pytest.raises(Exception, match=r"(?s)refused 'INSERT INTO.*nothing was loaded"):
         make_op([good, other], conn_id="pg", table="public.orders", mode="replace").execute(context)
     assert postgres.psql("SELECT count(*) FROM public.orders") == "3\n"

@@ -95,4 +95,4 @@ with DAG(
     # [END read_manifest]
 
     ingest_orders >> load_orders >> [check_complete, check_drift] >> export_orders
-    report_archive(export_orders.output)
+    report_archive(export_orders.output)  # type: ignore[arg-type]  # resolved to the dict at run time

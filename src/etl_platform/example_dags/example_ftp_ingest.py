@@ -80,4 +80,4 @@ with DAG(
     # [END move_taken_files]
 
     wait_for_shipments >> ingest_shipments >> load_shipments >> check_shipments
-    check_shipments >> move_taken_files(ingest_shipments.output)
+    check_shipments >> move_taken_files(ingest_shipments.output)  # type: ignore[arg-type]  # resolved at run time

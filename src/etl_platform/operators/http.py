@@ -159,6 +159,7 @@ class HttpToArchiveOperator(BaseOperator):
         hook = HttpHook(method=self.method, http_conn_id=self.http_conn_id)
         archive = ArchiveHook(archive_conn_id=self.archive_conn_id).get_conn()
         key = archive_key(context, source=self.source, dataset=self.dataset, name=self.name)
+        rows: int | None
         with archive.stage(key) as staged:
             if self.payload_format == "json":
                 source_url, rows = self._archive_json_pages(hook, staged)
@@ -228,7 +229,9 @@ class HttpToArchiveOperator(BaseOperator):
             wait=tenacity.wait_exponential(multiplier=self.retry_backoff),
             retry=tenacity.retry_if_exception_type(RETRIED_ERRORS),
             before_sleep=lambda state: self.log.warning(
-                "attempt %s failed (%s); trying again", state.attempt_number, state.outcome.exception()
+                "attempt %s failed (%s); trying again",
+                state.attempt_number,
+                state.outcome and state.outcome.exception(),
             ),
             reraise=True,
         )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from airflow.providers.common.sql.hooks.sql import DbApiHook
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, XComArg
 
 from etl_platform.archive import CHUNK_SIZE, Archive
 from etl_platform.dbapi import begin, connect, get_db_hook, quote_name
@@ -67,7 +67,7 @@ class ArchiveToSqlOperator(BaseOperator):
     def __init__(
         self,
         *,
-        archive_paths: str | dict[str, Any] | list[Any],
+        archive_paths: str | dict[str, Any] | list[Any] | XComArg,
         table: str,
         conn_id: str = "sqlite_default",
         archive_conn_id: str = ArchiveHook.default_conn_name,
@@ -145,7 +145,7 @@ class ArchiveToSqlOperator(BaseOperator):
             ) from None
 
 
-def _paths(archive_paths: str | dict[str, Any] | list[Any]) -> list[str]:
+def _paths(archive_paths: Any) -> list[str]:
     """Accept a path, an ingest task's metrics dict, or a list of them."""
     items = archive_paths if isinstance(archive_paths, list) else [archive_paths]
     paths = [item.get("path") if isinstance(item, dict) else item for item in items]
@@ -154,7 +154,7 @@ def _paths(archive_paths: str | dict[str, Any] | list[Any]) -> list[str]:
             f"archive_paths={archive_paths!r}: give archive paths, or the ingest task's output "
             "(e.g. archive_paths=ingest.output)"
         )
-    return paths
+    return [str(path) for path in paths]
 
 
 def _read(archive: Archive, path: str, batch_size: int) -> Iterator[tuple[list[str], list[str], Batch]]:
