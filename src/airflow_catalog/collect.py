@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
 
+from airflow_catalog.cache import ExtractionCache, cache_key
 from airflow_catalog.conventions import check_entries
-from airflow_catalog.discover import FoundClass, discover
+from airflow_catalog.discover import FoundClass, package_info, read_module, walk_package
 from airflow_catalog.examples import build_index, example_files
-from airflow_catalog.extract import PackageContext, extract
+from airflow_catalog.extract import PackageContext, extract, source_files
 from airflow_catalog.model import Catalog, CatalogEntry, ConnectionType, ImportProblem, PackageInfo
 
 
 def collect_catalog(
-    packages: Sequence[str], exclude: Sequence[str] = (), own: Sequence[str] | None = None
+    packages: Sequence[str],
+    exclude: Sequence[str] = (),
+    own: Sequence[str] | None = None,
+    cache: Path | None = None,
 ) -> Catalog:
     """Catalog every public operator, sensor, transfer, hook, trigger and notifier of the packages.
 
@@ -21,30 +26,52 @@ def collect_catalog(
     :param exclude: modules (and their sub-modules) to leave out.
     :param own: import names of our own packages (findings are errors there, informational elsewhere);
         ``None`` treats every package as ours except ``apache-airflow`` and its providers.
+    :param cache: a file in which to keep what each module yielded (see :mod:`airflow_catalog.cache`);
+        with it, a later call imports only the modules whose files changed, and none when none did.
     :returns: the catalog, with the import problems met and the conventions findings.
     :raises airflow_catalog.discover.PackageNotFoundError: when a package is not installed.
     """
+    store = ExtractionCache(cache, cache_key(exclude, own)) if cache is not None else None
     infos: list[PackageInfo] = []
     entries: dict[str, CatalogEntry] = {}
     problems: dict[str, ImportProblem] = {}
     for import_name in dict.fromkeys(packages):
-        found = discover(import_name, exclude, own)
-        examples = build_index(example_files(found.package_dirs, import_name))
+        files = walk_package(import_name, exclude)
+        known = store.package(import_name) if store is not None else None
+        package, integrations = known if known is not None else package_info(import_name, own)
+        if store is not None:
+            store.put_package(package, integrations)
+        examples = build_index(example_files(files.package_dirs, import_name))
         context = PackageContext(
-            package=found.package,
-            root=found.root,
-            integration_by_module=found.integration_by_module,
+            package=package,
+            root=files.root,
+            integration_by_module=integrations,
             examples=examples,
-            sources={found_class.source.name: found_class.source for found_class in found.classes},
+            sources={source.name: source for source in files.modules},
         )
-        for found_class in found.classes:
+        for source in files.modules:
+            record = store.module(source.name) if store is not None else None
+            if record is not None:
+                # Examples live in other files than the module: they are indexed afresh every time.
+                module_entries = [
+                    dataclasses.replace(e, examples=examples.examples_for(e.name)) for e in record.entries
+                ]
+                problem = record.problem
+            else:
+                problem, found = read_module(source, files.root)
+                module_entries = [_extract_or_read_source(found_class, context) for found_class in found]
+                if store is not None:
+                    read_from = {path for found_class in found for path in source_files(found_class)}
+                    store.put_module(source.name, module_entries, problem, read_from | _own_file(source.path))
             # A package listed inside another one (``airflow.providers.common`` and ``….common.sql``)
             # would catalogue a class twice; the first package named keeps it.
-            if found_class.import_path not in entries:
-                entries[found_class.import_path] = _extract_or_read_source(found_class, context)
-        for problem in found.problems:
-            problems.setdefault(problem.module, problem)
-        infos.append(found.package)
+            for entry in module_entries:
+                entries.setdefault(entry.import_path, entry)
+            if problem is not None:
+                problems.setdefault(problem.module, problem)
+        infos.append(package)
+    if store is not None:
+        store.save()
     hook_names = {e.import_path: e.hook.hook_name for e in entries.values() if e.hook and e.hook.hook_name}
     infos = [_with_hook_names(info, hook_names) for info in infos]
     ordered = tuple(entries.values())
@@ -54,6 +81,10 @@ def collect_catalog(
         import_problems=tuple(problems.values()),
         findings=check_entries(ordered, infos),
     )
+
+
+def _own_file(path: Path | None) -> set[Path]:
+    return {path} if path is not None else set()
 
 
 def _extract_or_read_source(found: FoundClass, context: PackageContext) -> CatalogEntry:

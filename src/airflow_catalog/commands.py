@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from airflow_catalog.atomic_write import write_atomically
 from airflow_catalog.collect import collect_catalog
 from airflow_catalog.conventions import RULES_BY_ID
 from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, Severity
@@ -45,19 +44,6 @@ def write_json(
     write_atomically(output, catalog.dumps())
     print(f"Wrote {len(catalog.entries)} classes from {len(catalog.packages)} package(s) to {output}")
     return 0
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step (a temporary file in the same folder, then a rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def check_conventions(

@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib.machinery import ModuleSpec
 from importlib.metadata import EntryPoint, entry_points, packages_distributions
 from pathlib import Path
 from types import ModuleType
@@ -216,25 +217,95 @@ def is_user_facing(cls: type, kind: Kind) -> bool:
     return True
 
 
-def walk_modules(import_name: str, exclude: Sequence[str] = ()) -> list[ModuleSource]:
-    """List the modules of a package from its files, without importing it.
+@dataclass(frozen=True)
+class PackageFiles:
+    """A package's modules as found on disk, and where it lives."""
+
+    import_name: str
+    modules: list[ModuleSource]
+    root: Path
+    package_dirs: tuple[Path, ...]
+
+
+def locate(import_name: str) -> tuple[Path | None, tuple[Path, ...]]:
+    """Find a package's file and folders without importing it or its parents.
+
+    ``importlib.util.find_spec("airflow.providers.http")`` imports ``airflow`` first, which costs a
+    second, and ``PathFinder`` cannot step into a namespace package whose parent is not imported; so
+    this follows Python's own search order on ``sys.path`` by hand (a regular package, else a module,
+    else namespace portions), and a cached catalog can be read without importing Airflow. Anything
+    that search does not find (zip files, import hooks, extension modules) goes to ``find_spec``.
+
+    :returns: the module's file (``None`` for a namespace package) and its package folders.
+    :raises PackageNotFoundError: when no installed package has that import name.
+    """
+    loaded = sys.modules.get(import_name)
+    spec: ModuleSpec | None = getattr(loaded, "__spec__", None) if loaded is not None else None
+    if spec is None:
+        found = _search_path(import_name)
+        if found is not None:
+            return found
+        try:
+            spec = importlib.util.find_spec(import_name)
+        except (ImportError, ValueError) as error:
+            raise PackageNotFoundError(_not_found(import_name, str(error))) from error
+        if spec is None:
+            raise PackageNotFoundError(_not_found(import_name, "no such module"))
+    origin = (
+        Path(spec.origin) if spec.origin and spec.origin not in ("built-in", "frozen", "namespace") else None
+    )
+    return origin, tuple(Path(p) for p in (spec.submodule_search_locations or []))
+
+
+def _search_path(import_name: str) -> tuple[Path | None, tuple[Path, ...]] | None:
+    locations = [Path(entry or ".") for entry in sys.path]
+    origin: Path | None = None
+    for part in import_name.split("."):
+        if not locations:
+            return None  # the previous part was a module, not a package
+        portions: list[Path] = []
+        for base in locations:
+            folder = base / part
+            if (folder / "__init__.py").is_file():
+                origin, locations = folder / "__init__.py", [folder]
+                break
+            if (base / f"{part}.py").is_file():
+                origin, locations = base / f"{part}.py", []
+                break
+            if folder.is_dir():
+                portions.append(folder)
+        else:
+            if not portions:
+                return None
+            origin, locations = None, portions
+    return origin, tuple(locations)
+
+
+def walk_package(import_name: str, exclude: Sequence[str] = ()) -> PackageFiles:
+    """List the modules of a package from its files, without importing anything.
 
     Walking the folders instead of ``pkgutil.walk_packages`` keeps the modules of a sub-package whose
     ``__init__`` fails to import: they are still listed and read from source.
 
     :raises PackageNotFoundError: when no installed package has that import name.
     """
-    try:
-        spec = importlib.util.find_spec(import_name)
-    except (ImportError, ValueError) as error:
-        raise PackageNotFoundError(_not_found(import_name, str(error))) from error
-    if spec is None:
-        raise PackageNotFoundError(_not_found(import_name, "no such module"))
-    origin = Path(spec.origin) if spec.origin and spec.origin not in ("built-in", "frozen") else None
+    origin, dirs = locate(import_name)
     modules = [ModuleSource(import_name, origin)]
-    if spec.submodule_search_locations:
-        modules.extend(_walk(list(spec.submodule_search_locations), import_name + "."))
-    return [m for m in modules if not _excluded(m.name, exclude)]
+    if dirs:
+        modules.extend(_walk([str(d) for d in dirs], import_name + "."))
+    if origin is not None:
+        root = distribution_root(import_name, origin)
+    elif dirs:
+        root = dirs[0].parents[import_name.count(".")]
+    else:
+        root = Path.cwd()
+    kept = [m for m in modules if not _excluded(m.name, exclude)]
+    return PackageFiles(import_name=import_name, modules=kept, root=root, package_dirs=dirs)
+
+
+def walk_modules(import_name: str, exclude: Sequence[str] = ()) -> list[ModuleSource]:
+    """List the modules of a package from its files, without importing anything (see :func:`walk_package`)."""
+    return walk_package(import_name, exclude).modules
 
 
 def _walk(paths: list[str], prefix: str) -> Iterator[ModuleSource]:
@@ -549,6 +620,14 @@ def _integration_by_module(info: dict[str, Any]) -> dict[str, str]:
     return by_module
 
 
+def read_module(source: ModuleSource, root: Path) -> tuple[ImportProblem | None, list[FoundClass]]:
+    """Import one module and find its catalogued classes (from its source when the import fails)."""
+    problem = import_module(source)
+    if problem is not None:
+        problem = _with_path(problem, source, root)
+    return problem, list(classes_in(source))
+
+
 def discover(import_name: str, exclude: Sequence[str] = (), own: Sequence[str] | None = None) -> Discovery:
     """Walk, import and classify one package.
 
@@ -557,16 +636,14 @@ def discover(import_name: str, exclude: Sequence[str] = (), own: Sequence[str] |
     :param own: see :func:`package_info`.
     :raises PackageNotFoundError: when the package is not installed.
     """
-    modules = walk_modules(import_name, exclude)
+    files = walk_package(import_name, exclude)
     package, integrations = package_info(import_name, own)
-    top = modules[0]
-    root = distribution_root(import_name, top.path) if top.path else Path.cwd()
-    spec = importlib.util.find_spec(import_name)
-    dirs = tuple(Path(p) for p in (spec.submodule_search_locations or [])) if spec else ()
-    found = Discovery(package=package, root=root, package_dirs=dirs, integration_by_module=integrations)
-    for source in modules:
-        problem = import_module(source)
+    found = Discovery(
+        package=package, root=files.root, package_dirs=files.package_dirs, integration_by_module=integrations
+    )
+    for source in files.modules:
+        problem, classes = read_module(source, files.root)
         if problem is not None:
-            found.problems.append(_with_path(problem, source, root))
-        found.classes.extend(classes_in(source))
+            found.problems.append(problem)
+        found.classes.extend(classes)
     return found

@@ -158,6 +158,18 @@ def _from_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
     )
 
 
+def source_files(found: FoundClass) -> set[Path]:
+    """Return the files an entry is read from: its module's and those of the bases it inherits from."""
+    files = {found.source.path} if found.source.path is not None else set()
+    if found.obj is not None:
+        for klass in _passing_chain(found.obj):
+            module = sys.modules.get(klass.__module__)
+            file = getattr(module, "__file__", None)
+            if file:
+                files.add(Path(file))
+    return files
+
+
 # --- parameters ---------------------------------------------------------------------------------------
 
 

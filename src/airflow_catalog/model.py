@@ -247,10 +247,19 @@ def _to_plain(value: Any) -> Any:
 _T = TypeVar("_T")
 
 
+_HINTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_hints(cls: type) -> tuple[tuple[str, Any], ...]:
+    # Resolving the hints is the costly part of loading: once per class, not once per object.
+    if cls not in _HINTS:
+        hints = typing.get_type_hints(cls)
+        _HINTS[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+    return _HINTS[cls]
+
+
 def _from_plain(cls: type[_T], data: dict[str, Any]) -> _T:
-    hints = typing.get_type_hints(cls)
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    kwargs = {f.name: _convert(hints[f.name], data[f.name]) for f in fields if f.name in data}
+    kwargs = {name: _convert(hint, data[name]) for name, hint in _field_hints(cls) if name in data}
     return cls(**kwargs)
 
 
