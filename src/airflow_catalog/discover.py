@@ -361,8 +361,14 @@ def problem_for(source: ModuleSource, error: BaseException) -> ImportProblem:
         return ImportProblem(source.name, error_text, hint, line=error.lineno or 0)
     if isinstance(error, ModuleNotFoundError) and error.name:
         missing = _longest_import_of(error.name, source.text or "")
+        own_top = source.name.split(".", 1)[0]
         if source.name == error.name or source.name.startswith(error.name + "."):
             hint = f"a parent package of {source.name} failed to import; fix that package first"
+        elif missing.split(".", 1)[0] == own_top and not missing.startswith("airflow.providers."):
+            hint = (
+                f"{source.name} imports {missing!r}, which its own package {own_top!r} does not have: "
+                "fix the import (a renamed or deleted module?)"
+            )
         else:
             hint = (
                 f"pip install {_guess_distribution(missing)} (it provides {missing!r}, which {source.name} "

@@ -146,6 +146,11 @@ def test_configured_own_packages_override_the_distribution_rule():
             "apache-airflow-providers-cncf-kubernetes",
         ),
         ("duckdb", "import duckdb", "pip install duckdb"),
+        (
+            "pkg.gone",
+            "from pkg.gone import thing",
+            "imports 'pkg.gone', which its own package 'pkg' does not have",
+        ),
     ],
 )
 def test_hint_names_the_distribution_to_install(tmp_path, missing, source_text, expected):
