@@ -23,6 +23,7 @@ PAYLOAD_BYTES = 1 << 30
 BLOCK = 1 << 20
 TARGET_RSS_MB = 150
 TARGET_RATIO = 0.70
+ROUNDS = 3
 
 SERVER = textwrap.dedent(
     f"""
@@ -63,7 +64,8 @@ ARCHIVER = textwrap.dedent(
     context = {"logical_date": datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), "run_id": "bench"}
     start = time.monotonic()
     metrics = op.execute(context)
-    print(json.dumps({"seconds": time.monotonic() - start, "bytes": metrics["bytes"], "baseline_mb": baseline_mb}))
+    seconds = time.monotonic() - start
+    print(json.dumps({"seconds": seconds, "bytes": metrics["bytes"], "baseline_mb": baseline_mb}))
     """
 )
 
@@ -114,8 +116,14 @@ def main() -> int:
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
-        curl_seconds, curl_bytes = run_curl(port, folder)
-        seconds, size, peak_mb, baseline_mb = run_archiver(port, folder)
+        # The machine is shared: alternate the two, and keep each one's best of ROUNDS.
+        curls, archives = [], []
+        for _ in range(ROUNDS):
+            curls.append(run_curl(port, folder))
+            archives.append(run_archiver(port, folder))
+        curl_seconds, curl_bytes = min(curls)
+        seconds, size, peak_mb, baseline_mb = min(archives)
+        peak_mb = max(run[2] for run in archives)
     finally:
         server.terminate()
         server.wait()
@@ -123,6 +131,7 @@ def main() -> int:
     assert size == curl_bytes == PAYLOAD_BYTES, (size, curl_bytes)
     mib = PAYLOAD_BYTES / (1 << 20)
     ratio = curl_seconds / seconds
+    print(f"Best of {ROUNDS} alternating runs each; peak RSS is the highest of the {ROUNDS}.\n")
     print("| run | wall time (s) | throughput (MiB/s) | peak RSS (MB) |")
     print("| --- | ---: | ---: | ---: |")
     print(f"| `curl -o` (baseline) | {curl_seconds:.2f} | {mib / curl_seconds:.0f} | - |")
@@ -130,9 +139,8 @@ def main() -> int:
     print(f"| (the same process after imports, before the transfer) | | | {baseline_mb:.0f} |")
     print()
     met_rss, met_speed = peak_mb < TARGET_RSS_MB, ratio >= TARGET_RATIO
-    print(
-        f"- throughput: {ratio:.0%} of curl's (target ≥ {TARGET_RATIO:.0%}): {'met' if met_speed else 'MISSED'}"
-    )
+    verdict = "met" if met_speed else "MISSED"
+    print(f"- throughput: {ratio:.0%} of curl's (target ≥ {TARGET_RATIO:.0%}): {verdict}")
     print(f"- peak RSS: {peak_mb:.0f} MB (target < {TARGET_RSS_MB} MB): {'met' if met_rss else 'MISSED'}")
     return 0 if met_rss and met_speed else 1
 

@@ -1,8 +1,9 @@
 """The failure policy every ingest operator shares: what empty input does, and which errors are retried.
 
-Airflow decides about retries from the exception's type: an :class:`~airflow.sdk.exceptions.AirflowFailException` fails the task
-at once, any other exception lets Airflow retry it. The errors below carry that decision in their type
-so that operators only have to raise the right one.
+Airflow decides about retries from the exception's type: an
+:class:`~airflow.sdk.exceptions.AirflowFailException` fails the task at once, any other exception lets
+Airflow retry it. The errors below carry that decision in their type so that operators only have to
+raise the right one.
 """
 
 from __future__ import annotations
