@@ -193,7 +193,8 @@ def module_file(module: str) -> str | None:
         return str(loaded.__file__)
     try:
         spec = find_spec(module)
-    except (ImportError, ValueError):
+    except Exception:
+        # Finding a submodule imports its parents, and a broken parent can raise anything.
         return None
     return spec.origin if spec is not None and spec.origin not in (None, "built-in", "frozen") else None
 

@@ -1,0 +1,209 @@
+"""The catalog site of the amazon provider against a plain autosummary build of the same modules.
+
+Baseline (``research/baseline-sphinx-cost.md``): ``sphinx.ext.autosummary`` with ``:recursive:``,
+autodoc members and sphinx-autodoc-typehints, one page per module, the stock configuration that
+prints about a thousand warnings. Ours: the catalog extension, one page per class plus the index
+pages, zero warnings. Both build in a fresh process with the same ``-j``, the sphinx-rtd theme and
+``os._exit`` after Sphinx returns (as ``python -m airflow_catalog build`` does). Then one docstring
+of the catalogued provider is edited and the catalog rebuilt.
+
+The edit goes to a copy: the provider's folder is copied and put first on the package's
+``__path__`` by the catalog project's ``conf.py``, so the installed files (hard links into uv's
+cache) are never written. Targets: the catalog build faster than autosummary, every class on its
+own page, no warning, the rebuild after one docstring edit under 10 % of the full build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PACKAGE = "airflow.providers.amazon"
+REPO = Path(__file__).resolve().parent.parent
+JOBS = os.environ.get("BENCH_JOBS", "auto")
+#: The class whose docstring the rebuild measurement edits, and the text it adds.
+EDITED_CLASS = "S3CreateBucketOperator"
+EDIT = (
+    "This operator creates an S3 bucket.",
+    "This operator creates an S3 bucket (edited by the benchmark).",
+)
+
+#: One build in a fresh interpreter; prints wall time inside the process and peak memory, then
+#: leaves without the interpreter's teardown (seconds after a large build, doing nothing useful).
+RUNNER = """
+import json, os, resource, sys, time
+start = time.perf_counter()
+from sphinx.cmd.build import build_main
+status = build_main(sys.argv[1:])
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"status": status, "seconds": time.perf_counter() - start,
+                  "rss_mb": max(own, workers) / 1024}), flush=True)
+sys.stderr.flush()
+os._exit(0)
+"""
+
+CATALOG_CONF = """
+import sys
+import airflow.providers.amazon as amazon
+
+# A copy of the provider, first on its package path: the benchmark edits the copy.
+amazon.__path__.insert(0, {shadow!r})
+
+project = "amazon catalog"
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx_autodoc_typehints", "sphinx_copybutton",
+              "airflow_catalog"]
+nitpicky = True
+html_theme = "sphinx_rtd_theme"
+html_theme_options = {{"includehidden": False, "collapse_navigation": True, "navigation_depth": 2}}
+exclude_patterns = ["_build"]
+autodoc_typehints = "description"
+graphviz_output_format = "svg"
+catalog_packages = ["{package}"]
+catalog_own_packages = []
+# Modules whose optional dependencies are not installed are still catalogued from their source;
+# the one warning each of them gets is counted in the table instead of printed.
+suppress_warnings = ["catalog.import"]
+"""
+
+AUTOSUMMARY_CONF = """
+project = "amazon autosummary"
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.autosummary", "sphinx_autodoc_typehints"]
+autosummary_generate = True
+autodoc_default_options = {"members": True, "show-inheritance": True}
+html_theme = "sphinx_rtd_theme"
+exclude_patterns = ["_build"]
+"""
+
+AUTOSUMMARY_INDEX = f"""Amazon provider
+===============
+
+.. autosummary::
+   :toctree: _autosummary
+   :recursive:
+
+   {PACKAGE}
+"""
+
+CONVENTIONS = "# Conventions\n\n" + "".join(f"(CAT{n:03})=\n## CAT{n:03}\n\n" for n in range(1, 11))
+
+
+def catalog_project(folder: Path, shadow: Path) -> Path:
+    """Write the catalog project: the repository's catalog pages plus a conventions stub."""
+    source = folder / "catalog-site"
+    (source / "catalog").mkdir(parents=True)
+    (source / "docs").mkdir()
+    (source / "conf.py").write_text(CATALOG_CONF.format(shadow=str(shadow), package=PACKAGE))
+    (source / "index.md").write_text(
+        "# Amazon catalog\n\n```{toctree}\ndocs/conventions\ncatalog/index\n```\n"
+    )
+    (source / "docs" / "conventions.md").write_text(CONVENTIONS)
+    for page in ("index.md", "conformance.md"):
+        shutil.copy(REPO / "catalog" / page, source / "catalog" / page)
+    return source
+
+
+def autosummary_project(folder: Path) -> Path:
+    """Write the baseline project (the research note's ``autodoc_amazon``)."""
+    source = folder / "autosummary-site"
+    source.mkdir()
+    (source / "conf.py").write_text(AUTOSUMMARY_CONF)
+    (source / "index.rst").write_text(AUTOSUMMARY_INDEX)
+    return source
+
+
+def build(source: Path) -> dict[str, float]:
+    """Build ``source`` in a fresh process; return wall time, peak memory and the warning count."""
+    output = source / "_build"
+    args = ["-b", "html", "-j", JOBS, "-q", "-d", str(output / "doctrees"), str(source), str(output / "html")]
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", RUNNER, *args], capture_output=True, text=True, cwd=source)
+    wall = time.perf_counter() - start
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode or not lines:
+        raise RuntimeError(f"build of {source} failed:\n{proc.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(lines[-1])
+    result["wall"] = wall
+    result["warnings"] = len(re.findall(r"(WARNING|ERROR|CRITICAL):", proc.stderr))
+    result["pages"] = len(list((output / "html").rglob("*.html")))
+    return result
+
+
+def edit_docstring(shadow: Path) -> Path:
+    """Change one sentence of one class's docstring in the copy; return the edited file."""
+    for path in sorted(shadow.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if f"class {EDITED_CLASS}(" in text and EDIT[0] in text:
+            path.write_text(text.replace(EDIT[0], EDIT[1], 1), encoding="utf-8")
+            return path
+    raise RuntimeError(f"{EDITED_CLASS}'s docstring no longer says {EDIT[0]!r}: pick another sentence")
+
+
+def main() -> int:
+    """Print the table; 1 when a target is missed."""
+    import airflow.providers.amazon as amazon
+
+    installed = Path(amazon.__path__[0])
+    with tempfile.TemporaryDirectory(prefix="bench-catalog-") as temporary:
+        folder = Path(temporary)
+        shadow = folder / "amazon-copy"
+        # A real copy (not hard links): the rebuild measurement writes into it.
+        shutil.copytree(installed, shadow, ignore=shutil.ignore_patterns("__pycache__"))
+        baseline = build(autosummary_project(folder))
+        catalog_source = catalog_project(folder, shadow)
+        full = build(catalog_source)
+        data = json.loads((catalog_source / "_build" / "html" / "catalog.json").read_text(encoding="utf-8"))
+        entries = data["entries"]
+        class_pages = sum(
+            (catalog_source / "_build/html/catalog/_generated" / f"{entry['import_path']}.html").is_file()
+            for entry in entries
+        )
+        noop = build(catalog_source)
+        edited = edit_docstring(shadow)
+        incremental = build(catalog_source)
+        rebuilt = (catalog_source / "_build/html/catalog/_generated").glob(f"*.{EDITED_CLASS}.html")
+        shown = any(EDIT[1] in page.read_text(encoding="utf-8") for page in rebuilt)
+
+    print(
+        f"Building `{PACKAGE}` with `-j {JOBS}`, each build in a fresh process (`os._exit` after Sphinx).\n"
+    )
+    print("| build | wall | in-process | peak RSS (largest process) | HTML pages | warnings |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    rows = [
+        ("baseline: autosummary :recursive: (one page per module)", baseline),
+        (f"catalog, full ({len(entries)} classes, {class_pages} class pages)", full),
+        ("catalog, rebuild with nothing changed", noop),
+        (f"catalog, rebuild after one docstring edit ({edited.name})", incremental),
+    ]
+    for label, result in rows:
+        print(
+            f"| {label} | {result['wall']:.1f} s | {result['seconds']:.1f} s | {result['rss_mb']:.0f} MB "
+            f"| {result['pages']:.0f} | {result['warnings']:.0f} |"
+        )
+    speed = full["wall"] / baseline["wall"]
+    memory = full["rss_mb"] / baseline["rss_mb"]
+    share = incremental["wall"] / full["wall"]
+    problems = len(data["import_problems"])
+    from_source = sum(not entry["imported"] for entry in entries)
+    print(
+        f"\nCatalog / autosummary: wall {speed:.2f}, peak memory {memory:.2f}. Rebuild after one edit: "
+        f"{share:.1%} of the full build (edit shown on the rebuilt page: {'yes' if shown else 'NO'}). "
+        f"{problems} modules failed to import (optional dependencies absent); their {from_source} classes "
+        "have pages read from the source."
+    )
+    targets = {
+        "catalog faster than autosummary": speed < 1,
+        "every class on its own page": class_pages == len(entries),
+        "no warning": full["warnings"] == 0 and incremental["warnings"] == 0,
+        "rebuild after one edit under 10 %": share < 0.10,
+        "the edit is on the rebuilt page": shown,
+    }
+    print("\n" + "; ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets.items()) + ".")
+    return 0 if all(targets.values()) else 1
