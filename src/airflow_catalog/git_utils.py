@@ -168,7 +168,7 @@ class Workspace:
         return run_git(args, what=what, git_dir=self.git_dir, stdin=stdin, cwd=cwd, env=env)
 
     def fetch(self, branch: str) -> str | None:
-        """Fetch the branch's newest commit, without its trees or files.
+        """Fetch the branch's newest commit and its root tree, without the versions' trees or files.
 
         :returns: the commit id, or ``None`` when the branch does not exist yet.
         :raises GitError: when the remote cannot be read.
@@ -177,23 +177,27 @@ class Workspace:
         listing = self.git(["ls-remote", "origin", ref], what=f"read {ref} of {self.url}").decode()
         if not listing.strip():
             return None
-        try:
-            self.git(
-                [
-                    "fetch",
-                    "--quiet",
-                    "--no-tags",
-                    "--depth=1",
-                    "--filter=tree:0",
-                    "origin",
-                    f"+{ref}:{HEAD_REF}",
-                ],
-                what=f"fetch {branch} from {self.url}",
-            )
-        except GitError as error:
-            if "couldn't find remote ref" in error.stderr:
-                return None  # deleted between the two commands
-            raise
+        # tree:1 keeps the root tree and drops everything below it. A later lazy fetch of a missing
+        # tree would bring all the trees under it (git asks with blob:none), so ask for the root now.
+        # A server that refuses a depth filter is asked again for the commit alone (tree:0).
+        for tree_filter in ("tree:1", "tree:0"):
+            command = [
+                "fetch",
+                "-q",
+                "--no-tags",
+                "--depth=1",
+                f"--filter={tree_filter}",
+                "origin",
+                f"+{ref}:{HEAD_REF}",
+            ]
+            try:
+                self.git(command, what=f"fetch {branch} from {self.url}")
+                break
+            except GitError as error:
+                if "couldn't find remote ref" in error.stderr:
+                    return None  # deleted between the two commands
+                if tree_filter == "tree:0" or "filter" not in error.stderr:
+                    raise
         return self.git(["rev-parse", HEAD_REF], what="read the fetched head").decode().strip()
 
     def list_tree(self, treeish: str) -> list[TreeEntry]:
