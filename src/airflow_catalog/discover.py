@@ -348,6 +348,7 @@ def import_module(source: ModuleSource) -> ImportProblem | None:
             warnings.simplefilter("ignore")
             source.module = importlib.import_module(source.name)
     except (Exception, SystemExit) as error:
+        _FAILED_MODULES.add(source.name)
         return problem_for(source, error)
     return None
 
@@ -506,20 +507,37 @@ def _base_name(node: ast.expr) -> str | None:
     return None
 
 
+#: Modules that failed to import in this process: never tried again (a retry re-runs their code).
+_FAILED_MODULES: set[str] = set()
+
+
 def _loaded_object(dotted: str) -> Any:
-    """Look a dotted path up among the modules already imported; never import anything new."""
-    module_name, _, attribute = dotted.rpartition(".")
-    while module_name:
+    """Find the object a dotted path names, importing its module if needed (but never a broken one).
+
+    A class read from source names its bases and helpers by where they are imported from; those
+    modules import fine (it is another import that failed), so loading them gives the same answer
+    whichever order the modules are met in, and whether or not the cache spared their import.
+    """
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        module_name = ".".join(parts[:cut])
         module = sys.modules.get(module_name)
-        if module is not None:
-            obj: Any = module
-            for part in attribute.split("."):
-                obj = getattr(obj, part, None)
-                if obj is None:
-                    return None
-            return obj
-        module_name, _, head = module_name.rpartition(".")
-        attribute = f"{head}.{attribute}"
+        if module is None and module_name not in _FAILED_MODULES:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    module = importlib.import_module(module_name)
+            except (Exception, SystemExit):
+                _FAILED_MODULES.add(module_name)
+                module = None
+        if module is None:
+            continue
+        obj: Any = module
+        for part in parts[cut:]:
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj
     return None
 
 

@@ -119,7 +119,7 @@ def _from_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
     node = found.node
     assert node is not None, "static discovery only yields classes it parsed"
     docstring = docstrings.clean(ast.get_docstring(node, clean=False))
-    attributes = _literal_attributes(node)
+    attributes = _literal_attributes(node, found.source)
     template_fields = _strings(attributes.get("template_fields", ()))
     declared = list(_static_declared(node, found.import_path))
     declared_names = {d.name for d in declared}
@@ -409,11 +409,13 @@ def _class_node(cls: type, context: PackageContext) -> ast.ClassDef | None:
     return source.classes.get(cls.__qualname__)
 
 
-def _literal_attributes(node: ast.ClassDef) -> dict[str, Any]:
-    """Class attributes assigned a literal (``template_fields = ("a", "b")``), read without running code.
+def _literal_attributes(node: ast.ClassDef, source: ModuleSource) -> dict[str, Any]:
+    """Class attributes as far as they can be read without running the class's module.
 
-    A ``template_fields`` extended from a parent (``(*Base.template_fields, "x")``) keeps its literal
-    items: the parent's part needs the parent's module, which is what failed to import.
+    Literals are read as they are. Two spellings of ``template_fields`` need a little more, and get
+    it from modules that did import: a parent's fields spread into a tuple
+    (``(*Base.template_fields, "x")``) and a helper called with string arguments
+    (``aws_template_fields("bucket", "key")``), which is called as the class body would call it.
     """
     values: dict[str, Any] = {}
     for statement in node.body:
@@ -426,14 +428,34 @@ def _literal_attributes(node: ast.ClassDef) -> dict[str, Any]:
         if not isinstance(target, ast.Name):
             continue
         if isinstance(value, ast.Tuple | ast.List):
-            values[target.id] = tuple(
-                element.value
-                for element in value.elts
-                if isinstance(element, ast.Constant) and isinstance(element.value, str)
-            )
+            items: list[str] = []
+            for element in value.elts:
+                if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                    items.append(element.value)
+                elif isinstance(element, ast.Starred):
+                    items.extend(_strings(_loaded_value(element.value, source) or ()))
+            values[target.id] = tuple(items)
         elif isinstance(value, ast.Constant):
             values[target.id] = value.value
+        elif (
+            isinstance(value, ast.Call)
+            and not value.keywords
+            and all(isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in value.args)
+        ):
+            helper = _loaded_value(value.func, source)
+            if callable(helper):
+                try:
+                    values[target.id] = helper(*(arg.value for arg in value.args))  # type: ignore[attr-defined]
+                except Exception:  # the helper is the package's code; its failure only loses this attribute
+                    continue
     return values
+
+
+def _loaded_value(node: ast.expr, source: ModuleSource) -> Any:
+    from airflow_catalog.discover import _base_name, _loaded_object
+
+    written = _base_name(node)
+    return _loaded_object(source.resolve(written)) if written else None
 
 
 @dataclass(frozen=True)
@@ -596,6 +618,8 @@ def _hook_path(written: str, source: ModuleSource) -> str | None:
         if obj is not None:
             return None  # a variable or function whose name ends in Hook, not a class
     path = source.resolve(written)
+    if path.startswith(f"{source.name}.") and path.removeprefix(f"{source.name}.") not in source.classes:
+        return None  # neither imported at module level nor defined here: a name we cannot place
     return None if path.startswith("airflow.") and not path.startswith("airflow.providers.") else path
 
 

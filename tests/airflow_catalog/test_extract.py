@@ -141,6 +141,14 @@ def test_class_read_from_source_has_what_the_source_says(entry):
     assert exploding.hook.conn_type == "exploding" and exploding.hook.default_conn_name == "exploding_default"
 
 
+def test_template_fields_read_from_source_use_helpers_and_other_classes_that_imported(entry):
+    batch = entry("broken.missing_dependency.VendorBatchOperator")
+    assert batch.imported is False
+    assert batch.template_fields == ("widget_conn_id", "batch")
+    assert batch.template_ext == (".json", ".sql")
+    assert [p.name for p in batch.parameters if p.templated] == ["batch", "widget_conn_id"]
+
+
 def test_examples_are_the_marked_snippets_that_mention_the_class(entry):
     (example,) = entry("operators.widget.WidgetOperator").examples
     assert example.file == "example_dags/example_widget.py"
