@@ -12,6 +12,7 @@ import pytest
 
 from airflow_catalog.cli import main
 
+REPO = Path(__file__).resolve().parents[2]
 ANNOTATION = re.compile(r"^::(error|warning|notice) file=[^,:]+,line=\d+,title=[^:]+::.+$")
 
 
@@ -99,7 +100,13 @@ def test_unknown_package_is_one_line_naming_it(tmp_path, capsys):
     assert not (tmp_path / "x.json").exists()
 
 
-def test_check_text_exits_1_on_errors_of_our_package(capsys):
+@pytest.fixture
+def in_repo(monkeypatch):
+    """Run from the repository root, as CI does: annotation paths are relative to it."""
+    monkeypatch.chdir(REPO)
+
+
+def test_check_text_exits_1_on_errors_of_our_package(capsys, in_repo):
     assert main(["check", "hostile_pkg"]) == 1
     out = capsys.readouterr().out
     assert re.search(
@@ -115,7 +122,7 @@ def test_check_upstream_findings_are_informational_and_exit_0(capsys):
     assert "[info]" in out and "[error]" not in out
 
 
-def test_check_github_prints_one_annotation_per_finding_and_problem(capsys):
+def test_check_github_prints_one_annotation_per_finding_and_problem(capsys, in_repo):
     assert main(["check", "hostile_pkg", "--format", "github"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines and all(ANNOTATION.match(line) for line in lines), lines[:3]
