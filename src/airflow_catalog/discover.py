@@ -446,13 +446,13 @@ def static_classes_in(source: ModuleSource) -> Iterator[FoundClass]:
 
 def _static_kind(node: ast.ClassDef, source: ModuleSource, known: dict[str, Kind]) -> Kind | None:
     for base in node.bases:
-        written = _base_name(base)
+        written = written_name(base)
         if written is None:
             continue
         if written in known:
             kind: Kind | None = known[written]
         else:
-            obj = _loaded_object(source.resolve(written))
+            obj = load_object(source.resolve(written))
             if isinstance(obj, type):
                 bases = {base: base_kind for base_kind, base in airflow_bases().items()}
                 kind = bases.get(obj) or classify(obj, source.name)
@@ -484,7 +484,7 @@ def _static_user_facing(node: ast.ClassDef, kind: Kind) -> bool:
         return False
     methods = {n.name: n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
     if any(
-        _base_name(d) in ("abstractmethod", "abc.abstractmethod")
+        written_name(d) in ("abstractmethod", "abc.abstractmethod")
         for m in methods.values()
         for d in m.decorator_list
     ):
@@ -494,7 +494,8 @@ def _static_user_facing(node: ast.ClassDef, kind: Kind) -> bool:
     return True
 
 
-def _base_name(node: ast.expr) -> str | None:
+def written_name(node: ast.expr) -> str | None:
+    """Return a base or callee as written (``aws.AwsBaseOperator`` of ``aws.AwsBaseOperator[SqsHook]``)."""
     if isinstance(node, ast.Subscript):  # AwsBaseOperator[SqsHook]
         node = node.value
     if isinstance(node, ast.Call):
@@ -502,7 +503,7 @@ def _base_name(node: ast.expr) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        inner = _base_name(node.value)
+        inner = written_name(node.value)
         return f"{inner}.{node.attr}" if inner else None
     return None
 
@@ -511,7 +512,7 @@ def _base_name(node: ast.expr) -> str | None:
 _FAILED_MODULES: set[str] = set()
 
 
-def _loaded_object(dotted: str) -> Any:
+def load_object(dotted: str) -> Any:
     """Find the object a dotted path names, importing its module if needed (but never a broken one).
 
     A class read from source names its bases and helpers by where they are imported from; those

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_catalog import docstrings
-from airflow_catalog.discover import FoundClass, ModuleSource, is_airflow_core
+from airflow_catalog.discover import FoundClass, ModuleSource, is_airflow_core, load_object, written_name
 from airflow_catalog.examples import ExampleIndex
 from airflow_catalog.model import (
     CatalogEntry,
@@ -390,11 +390,9 @@ def _init_takes_kwargs(node: ast.ClassDef) -> bool:
 
 def _resolved_bases(node: ast.ClassDef, source: ModuleSource) -> Iterator[type]:
     """Yield the bases of a class read from source that are classes of modules which did import."""
-    from airflow_catalog.discover import _base_name, _loaded_object
-
     for base in node.bases:
-        written = _base_name(base)
-        obj = _loaded_object(source.resolve(written)) if written else None
+        written = written_name(base)
+        obj = load_object(source.resolve(written)) if written else None
         if isinstance(obj, type) and not is_airflow_core(obj):
             yield obj
 
@@ -452,10 +450,8 @@ def _literal_attributes(node: ast.ClassDef, source: ModuleSource) -> dict[str, A
 
 
 def _loaded_value(node: ast.expr, source: ModuleSource) -> Any:
-    from airflow_catalog.discover import _base_name, _loaded_object
-
-    written = _base_name(node)
-    return _loaded_object(source.resolve(written)) if written else None
+    written = written_name(node)
+    return load_object(source.resolve(written)) if written else None
 
 
 @dataclass(frozen=True)
