@@ -32,6 +32,10 @@ def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> None:
     dags = tmp_path_factory.mktemp("dags")
     (dags / "platform_dags.py").write_text(DAG_FILE)
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
+    # Airflow reads the setting once, when it is first imported, which other tests may have done.
+    from airflow import settings
+
+    settings.DAGS_FOLDER = str(dags)
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
 
 
