@@ -17,7 +17,7 @@ from sphinx.errors import SphinxWarning
 from sphinx.util.docutils import docutils_namespace
 
 from airflow_catalog.cli import main as cli
-from airflow_catalog.publish import PublishError, previous_catalog, publish_site, unpublish_version
+from airflow_catalog.publish import PublishError, main, previous_catalog, publish_site, unpublish_version
 from airflow_catalog.versions import VersionError
 
 ROOT = Path(__file__).parent / "roots" / "test-versioned"
@@ -312,6 +312,23 @@ def test_previous_catalog_is_read_from_the_branch(site: BuildSite, remote: Path,
     assert previous_catalog(str(remote), "1.2.0", output) == "1.1.0"
     assert json.loads(output.read_text()) == {"schema_version": 1}
     assert previous_catalog(str(remote), "1.1.0", tmp_path / "none.json") is None
+
+
+def test_the_workflow_entry_point_prints_the_previous_version(
+    site: BuildSite, remote: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_catalog = tmp_path / "with-catalog"
+    shutil.copytree(site("1.1.0"), with_catalog)
+    (with_catalog / "catalog.json").write_text('{"schema_version": 1}\n')
+    publish_site(with_catalog, "1.1.0", str(remote), backoff=0)
+    capsys.readouterr()
+    output = tmp_path / "previous.json"
+    assert main(["--target", str(remote), "--version", "dev", "--output", str(output)]) == 0
+    assert capsys.readouterr().out == "1.1.0\n" and output.exists()
+    assert main(["--target", str(remote), "--version", "1.0.0", "--output", str(tmp_path / "x.json")]) == 0
+    assert capsys.readouterr().out == "\n"
+    assert main(["--target", str(remote), "--version", "../x", "--output", str(tmp_path / "y.json")]) == 1
+    assert "slash" in capsys.readouterr().err
 
 
 # --- a plain folder ---------------------------------------------------------------------------------
