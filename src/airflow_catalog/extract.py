@@ -162,7 +162,13 @@ def source_files(found: FoundClass) -> set[Path]:
     """Return the files an entry is read from: its module's and those of the bases it inherits from."""
     files = {found.source.path} if found.source.path is not None else set()
     if found.obj is not None:
-        for klass in _passing_chain(found.obj):
+        bases = [found.obj]
+    elif found.node is not None:
+        bases = list(_resolved_bases(found.node, found.source))
+    else:
+        bases = []
+    for base in bases:
+        for klass in _passing_chain(base):
             module = sys.modules.get(klass.__module__)
             file = getattr(module, "__file__", None)
             if file:
