@@ -179,8 +179,10 @@ def _module_classes(path: str) -> dict[str, str]:
         tree = ast.parse(text)
     except (OSError, SyntaxError, ValueError):
         return {}
+    # Sliced from one split: ``ast.get_source_segment`` splits the whole file again for every class.
+    lines = text.splitlines(keepends=True)
     return {
-        node.name: ast.get_source_segment(text, node) or ""
+        node.name: "".join(lines[node.lineno - 1 : node.end_lineno])
         for node in tree.body
         if isinstance(node, ast.ClassDef)
     }

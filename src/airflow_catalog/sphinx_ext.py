@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -407,7 +408,10 @@ class CatalogEntryDirective(SphinxDirective):
 
     def parameter_row(self, entry: CatalogEntry, parameter: Parameter) -> list[nodes.Node | str]:
         """One row of the parameters table."""
-        description: list[nodes.Node] = self.parse(parameter.description) if parameter.description else []
+        # Plain text: the reference below renders the same description with its links, and parsing
+        # every description again would cost each page a docutils state machine per parameter.
+        text = render.plain_text(parameter.description)
+        description: list[nodes.Node] = [nodes.paragraph(text, text)] if text else []
         if parameter.origin and parameter.origin != entry.import_path:
             paragraph = nodes.paragraph("", "Inherited from ", classes=["catalog-origin"])
             paragraph += self.class_link(parameter.origin)
@@ -627,6 +631,11 @@ def skip_finder(self: Any, node: catalog_finder) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the catalog's configuration, events, directives and the finder node."""
+    # sphinx-autodoc-typehints 3.6 calls two APIs Sphinx 9 deprecates, once per docstring, and
+    # Airflow's logging prints every one of them: hundreds of lines that bury the build's own output.
+    for deprecated in (r".*_RstSnippetParser\.set_application", r".*BuildEnvironment\.app"):
+        warnings.filterwarnings("ignore", message=deprecated, category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=deprecated, category=PendingDeprecationWarning)
     app.setup_extension("sphinx.ext.autodoc")
     app.setup_extension("sphinx.ext.graphviz")
     app.add_config_value(

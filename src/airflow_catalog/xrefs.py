@@ -43,6 +43,21 @@ EXTERNAL_DOCS = {
 }
 _PY_ROLES = frozenset({"class", "obj", "data", "exc", "func", "meth", "attr", "mod", "const", "type"})
 _BUILTIN_NAMES = frozenset(dir(builtins))
+#: Standard-library submodules documented on a page of their own (the others share their package's).
+_SUBMODULE_PAGES = frozenset(
+    {
+        "collections.abc",
+        "os.path",
+        "importlib.metadata",
+        "concurrent.futures",
+        "logging.handlers",
+        "logging.config",
+        "urllib.parse",
+        "urllib.request",
+        "email.message",
+        "xml.etree.ElementTree",
+    }
+)
 
 
 def python_docs_url(target: str) -> str | None:
@@ -50,6 +65,7 @@ def python_docs_url(target: str) -> str | None:
 
     :param target: a dotted name such as ``collections.abc.Sequence`` or ``str``.
     """
+    target = target.removeprefix("builtins.")
     if target in _BUILTIN_NAMES:
         obj = getattr(builtins, target)
         if isinstance(obj, type) and issubclass(obj, BaseException):
@@ -61,15 +77,7 @@ def python_docs_url(target: str) -> str | None:
     if top not in sys.stdlib_module_names or top.startswith("_"):
         return None
     module = _longest_module(target)
-    page = module if module and "." in module and module.split(".")[0] in ("collections", "os") else top
-    if module in (
-        "collections.abc",
-        "os.path",
-        "importlib.metadata",
-        "concurrent.futures",
-        "logging.handlers",
-    ):
-        page = module
+    page = module if module in _SUBMODULE_PAGES else top
     return f"{PYTHON_DOCS}{page}.html#{target}"
 
 
