@@ -45,23 +45,41 @@ def summary(docstring: str) -> str:
     return " ".join(line.strip() for line in paragraph.splitlines())
 
 
-@functools.lru_cache(maxsize=4096)
 def param_descriptions(docstring: str) -> dict[str, str]:
     """Map each ``:param name:`` field of a cleaned docstring to its text, in the order written.
+
+    ``*args`` and ``**kwargs`` fields are left out: they document a catch-all, not a parameter.
 
     :param docstring: a docstring as :func:`clean` returns it.
     :returns: parameter name to description; the description is ``""`` for an empty field.
     """
+    return _param_fields(docstring)[0]
+
+
+def param_types(docstring: str) -> dict[str, str]:
+    """Map each parameter to the type its docstring gives (``:type name:`` or ``:param str name:``)."""
+    return _param_fields(docstring)[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _param_fields(docstring: str) -> tuple[dict[str, str], dict[str, str]]:
     if ":param" not in docstring:
-        return {}
+        return {}, {}
     sections = Docstring(docstring).parse(Parser.sphinx, warn_unknown_params=False, warnings=False)
     described: dict[str, str] = {}
+    types: dict[str, str] = {}
     for section in sections:
-        if section.kind is DocstringSectionKind.parameters:
-            for parameter in section.value:
-                text = _DIRECTIVE_AFTER_BLANK.split(parameter.description or "", maxsplit=1)[0]
-                described[parameter.name.lstrip("*")] = " ".join(text.split())
-    return described
+        if section.kind is not DocstringSectionKind.parameters:
+            continue
+        for parameter in section.value:
+            name = parameter.name.replace("\\", "")
+            if name.startswith("*"):
+                continue
+            text = _DIRECTIVE_AFTER_BLANK.split(parameter.description or "", maxsplit=1)[0]
+            described[name] = " ".join(text.split())
+            if parameter.annotation:
+                types[name] = str(parameter.annotation)
+    return described, types
 
 
 def is_marked_templated(description: str) -> bool:

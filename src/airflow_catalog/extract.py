@@ -260,6 +260,7 @@ def _describe(
         for klass in chain
     }
     templated = set(template_fields)
+    documented_types = docstrings.param_types(docstring)
 
     def description(name: str, origin: str) -> str:
         for described in (by_class.get(origin, {}), own, *by_class.values()):
@@ -270,7 +271,7 @@ def _describe(
     parameters = [
         Parameter(
             name=d.name,
-            type=d.type,
+            type=d.type or documented_types.get(d.name),
             default=d.default,
             required=d.required,
             templated=d.name in templated,
@@ -288,7 +289,7 @@ def _describe(
         parameters.append(
             Parameter(
                 name=name,
-                type=base.type if base else None,
+                type=base.type if base else documented_types.get(name),
                 default=base.default if base else None,
                 required=False,
                 templated=name in templated,

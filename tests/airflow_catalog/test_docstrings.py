@@ -80,3 +80,11 @@ def test_deprecation_note_reads_the_directive_as_prose():
 )
 def test_replacement_in_a_deprecation_message(message, replacement):
     assert docstrings.replacement_in(message) == replacement
+
+
+def test_types_from_type_fields_and_typed_params_and_no_catch_alls():
+    doc = (
+        ":param str name: the name.\n:param count: how many.\n:type count: int\n:param \\*\\*kwargs: more.\n"
+    )
+    assert docstrings.param_types(doc) == {"name": "str", "count": "int"}
+    assert list(docstrings.param_descriptions(doc)) == ["name", "count"]
