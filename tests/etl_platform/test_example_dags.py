@@ -155,3 +155,23 @@ def test_airflow_retries_unreachable_sources_but_not_rejected_requests(
     (ti,) = run.get_task_instances()
     assert str(ti.state) == "failed" and ti.try_number == tries
     assert len(http_server.requests) == requests
+
+
+def test_a_failed_check_stops_the_export(
+    airflow_db: None, orders_api: HttpServer, archive_root: Path, warehouse: Path
+) -> None:
+    from etl_platform.example_dags.example_api_ingest import dag
+
+    orders_api.serve("/orders", page([{"id": 1, "total": 9.5}, {"id": 2, "total": None}], None))
+    run = dag.test(logical_date=datetime.datetime(2026, 11, 22, tzinfo=UTC))
+
+    assert str(run.state) == "failed"
+    assert states(run) == {
+        "ingest_orders": "success",
+        "load_orders": "success",
+        "check_complete": "failed",
+        "check_drift": "success",
+        "export_orders": "upstream_failed",
+        "report_archive": "upstream_failed",
+    }
+    assert not any(f.startswith("warehouse/") for f in archived_files(archive_root))

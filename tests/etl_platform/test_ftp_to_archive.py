@@ -1,4 +1,5 @@
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,17 @@ def test_failures_say_what_happened(
     put(ftp_server, FAULTS[fault])
     with pytest.raises(Exception, match=message):
         make_op().execute(context)
+
+
+def test_a_server_that_never_greets_times_out_and_is_retried(
+    archive_root: Path, context: dict, outcome: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as silent:  # the kernel completes the connection; nobody ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_FTP_DEFAULT", json.dumps({"conn_type": "ftp", "host": "127.0.0.1", "port": port})
+        )
+        assert outcome(make_op(timeout=0.3), context) == "failed-retried"
+    assert archived_files(archive_root) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import ftplib
 import posixpath
+import socket
 import time
 from collections.abc import Iterator
 
@@ -32,6 +33,25 @@ class FtpArchiveHook(FTPHook):
         super().__init__(ftp_conn_id=ftp_conn_id)
         self.timeout = timeout
 
+    def get_conn(self) -> ftplib.FTP:
+        """Connect and log in as ``FTPHook`` does, with ``timeout`` applied from the first byte.
+
+        ``FTPHook`` connects without a timeout, so a server that accepts the connection and never
+        greets would hang the task. ``ftplib`` takes the process-wide default timeout when it is given
+        none, so that default is set for the duration of the connection only.
+
+        :returns: the logged-in connection.
+        """
+        if self.conn is None:
+            previous = socket.getdefaulttimeout()
+            socket.setdefaulttimeout(self.timeout)
+            try:
+                super().get_conn()
+            finally:
+                socket.setdefaulttimeout(previous)
+        assert self.conn is not None
+        return self.conn
+
     def __exit__(self, *exc_info: object) -> None:
         """Close the connection without letting a failed ``QUIT`` hide the error that ended the block."""
         if self.conn is not None:
@@ -48,10 +68,6 @@ class FtpArchiveHook(FTPHook):
         :param pattern: a pattern such as ``orders_*.csv``.
         :returns: the matching files' full paths, sorted.
         """
-        conn = self.get_conn()
-        conn.timeout = self.timeout
-        if conn.sock is not None:
-            conn.sock.settimeout(self.timeout)
         names = (posixpath.basename(entry) for entry in self.list_directory(directory))
         return sorted(posixpath.join(directory, name) for name in names if fnmatch.fnmatchcase(name, pattern))
 
