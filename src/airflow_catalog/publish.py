@@ -79,7 +79,10 @@ def check_site(site: Path, version: str) -> None:
             f"{site} has no {BUILD_INFO}, so its build did not finish cleanly (or did not load "
             "airflow_catalog.versioning_ext): fix the build and run it again"
         )
-    info = json.loads(info_path.read_text(encoding="utf-8"))
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise PublishError(f"{info_path} is not JSON ({error}): build the site again") from error
     if info.get("version") != version:
         raise PublishError(
             f"{site} was built as version {info.get('version')!r}, not {version}: rebuild it with "
@@ -269,6 +272,9 @@ def _locked(folder: Path) -> Iterator[None]:
 def _update_folder(folder: Path, name: str, change: Change, site: Path | None) -> Outcome:
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
+        for alias_path in (folder / alias for alias in ALIASES):
+            if alias_path.exists() and not alias_path.is_symlink():
+                raise PublishError(f"{alias_path} is a real folder, not an alias: remove it, publish again")
         for leftover in [*folder.glob(".tmp-*"), *folder.glob(".trash-*")]:
             _remove(leftover)  # from a run that was killed; never visible under a published name
         listing = folder / VERSIONS_JSON
@@ -316,8 +322,6 @@ def _point_aliases(folder: Path, versions: Versions) -> None:
     targets = versions.alias_targets()
     for alias in ALIASES:
         path = folder / alias
-        if path.exists() and not path.is_symlink():
-            raise PublishError(f"{path} is a real folder, not an alias: remove it, then publish again")
         if alias not in targets:
             path.unlink(missing_ok=True)
             continue

@@ -387,3 +387,62 @@ def test_a_plain_folder_republish_replaces_only_that_folder(site: BuildSite, tmp
     changed = {key for key in after.keys() | before.keys() if after.get(key) != before.get(key)}
     assert {key.split("/")[0] for key in changed} <= {"1.0.0", "versions.json"}
     assert "Rebuilt: -fixed." in (target / "1.0.0" / "guide.html").read_text()
+
+
+def test_a_real_folder_where_an_alias_goes_is_refused_before_anything_changes(
+    site: BuildSite, tmp_path: Path
+) -> None:
+    target = tmp_path / "published"
+    publish_site(site("1.0.0"), "1.0.0", str(target))
+    (target / "stable").unlink()
+    (target / "stable").mkdir()
+    before = snapshot(target)
+    with pytest.raises(PublishError, match="stable is a real folder, not an alias"):
+        publish_site(site("1.1.0"), "1.1.0", str(target))
+    assert snapshot(target) == before and not (target / "1.1.0").exists()
+
+
+# --- what the build puts in every page ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "noindex"), [("1.2.0", False), ("2.0.0rc1", True), ("dev", True)], ids=["final", "rc", "dev"]
+)
+def test_pages_carry_their_version_a_canonical_stable_twin_and_the_switcher(
+    site: BuildSite, version: str, noindex: bool
+) -> None:
+    page = (site(version) / "guide.html").read_text()
+    assert f'<meta name="docs-version" content="{version}">' in page
+    assert '<link rel="canonical" href="../stable/guide.html" />' in page
+    assert ('<meta name="robots" content="noindex">' in page) is noindex
+    assert f'<script src="_static/versions.js" data-catalog-version="{version}"></script>' in page
+    assert (site(version) / "_static" / "versions.js").is_file()
+    assert json.loads((site(version) / "build-info.json").read_text())["version"] == version
+
+
+def test_an_absolute_site_url_makes_absolute_canonical_links(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source)
+    (source / "conf.py").write_text(
+        (ROOT / "conf.py").read_text() + 'catalog_site_url = "https://docs.example.org/etl/"\n'
+    )
+    build(source, tmp_path, "1.2.0")
+    page = (tmp_path / "html" / "guide.html").read_text()
+    assert '<link rel="canonical" href="https://docs.example.org/etl/stable/guide.html" />' in page
+
+
+def test_a_version_that_cannot_be_published_stops_the_build_with_the_reason(tmp_path: Path) -> None:
+    from sphinx.errors import ConfigError
+
+    expected = r"catalog_version \(or DOCS_VERSION\): version '1\.2/3' holds a slash"
+    with docutils_namespace(), pytest.raises(ConfigError, match=expected):
+        Sphinx(
+            str(ROOT),
+            str(ROOT),
+            str(tmp_path / "html"),
+            str(tmp_path / "doctrees"),
+            "html",
+            confoverrides={"catalog_version": "1.2/3"},
+            status=None,
+            warning=io.StringIO(),
+        )
