@@ -127,9 +127,18 @@ def test_several_files_are_archived_each_with_a_manifest(
     metrics = make_op().execute(context)
     assert [m["rows"] for m in metrics] == [2, 1]
     manifest = json.loads((archive_root / RUN_FOLDER / "b.csv.manifest.json").read_text())
-    assert manifest["sha256"] == metrics[1]["sha256"] and manifest["source_url"].endswith(
-        "/outbox/*.csv:b.csv"
-    )
+    assert manifest["sha256"] == metrics[1]["sha256"]
+    assert manifest["source_url"] == metrics[1]["source_url"] == "ftp://ftp_default/outbox/b.csv"
+
+
+def test_binary_files_are_archived_as_they_are(
+    ftp_server: FtpServer, archive_root: Path, context: dict
+) -> None:
+    scan = b"%PDF-1.7\x00\xff binary"
+    put(ftp_server, {"scan.pdf": scan})
+    (metrics,) = make_op(pattern="*.pdf", payload_format="bytes").execute(context)
+    assert metrics["rows"] is None and metrics["bytes"] == len(scan)
+    assert (archive_root / RUN_FOLDER / "scan.pdf").read_bytes() == scan
 
 
 def test_sensor_waits_for_a_stable_non_empty_file(ftp_server: FtpServer, context: dict) -> None:

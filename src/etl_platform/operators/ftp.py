@@ -110,7 +110,6 @@ class FtpToArchiveOperator(BaseOperator):
             stable, growing = hook.stable_files(self.directory, self.pattern, self.settle_seconds)
             for path in growing:
                 self.log.warning("%s is still growing; it is not taken this time", path)
-            where = f"ftp://{self.ftp_conn_id}{posixpath.join(self.directory, self.pattern)}"
             with ExitStack() as stack:
                 staged: list[tuple[StagedPayload, int | None]] = []
                 for path, size in stable.items():
@@ -120,12 +119,12 @@ class FtpToArchiveOperator(BaseOperator):
                     payload = stack.enter_context(archive.stage(key))
                     staged.append((payload, self._stream(hook, path, size, payload)))
                 if all(payload.size == 0 or rows == 0 for payload, rows in staged):
-                    refuse_empty(self.on_empty, where)
+                    refuse_empty(self.on_empty, self._url(posixpath.join(self.directory, self.pattern)))
                 manifests = [
                     (
                         payload,
                         payload.commit(
-                            source_url=f"{where}:{payload.key.name}",
+                            source_url=self._url(posixpath.join(self.directory, payload.key.name)),
                             content_type=CONTENT_TYPES[self.payload_format],
                             rows=rows,
                         ),
@@ -151,6 +150,9 @@ class FtpToArchiveOperator(BaseOperator):
             for payload, manifest in manifests
         ]
 
+    def _url(self, path: str) -> str:
+        return f"ftp://{self.ftp_conn_id}{path if path.startswith('/') else '/' + path}"
+
     def _stream(self, hook: FtpArchiveHook, path: str, size: int, payload: StagedPayload) -> int | None:
         """Stream one file into the archive; check it arrived whole; count its records."""
 
@@ -159,9 +161,12 @@ class FtpToArchiveOperator(BaseOperator):
                 payload.write(chunk)
                 yield chunk
 
-        rows = (
-            count_csv_rows(archived(), path) if self.payload_format == "csv" else sum(0 for _ in archived())
-        )
+        rows: int | None = None
+        if self.payload_format == "csv":
+            rows = count_csv_rows(archived(), path)
+        else:
+            for _ in archived():
+                pass
         if payload.size != size:
             raise DataError(
                 f"{path} arrived with {payload.size} bytes where the server announced {size}: the transfer "
