@@ -184,11 +184,13 @@ def _passing_chain(cls: type) -> Iterator[type]:
 
     The walk follows the MRO while each ``__init__`` passes ``**kwargs`` on, so a parameter of a
     provider's base class (``aws_conn_id`` of ``AwsBaseOperator``) appears on the class a DAG author
-    uses; it stops at Airflow's bases, whose arguments (``task_id``, ``retries``…) every task shares.
+    uses; it skips Airflow's own classes, whose arguments (``task_id``, ``retries``…) every task
+    shares, including the mixins Airflow slips in between (``ResumableJobMixin`` before
+    ``AwsBaseOperator`` in ``GlueJobOperator``'s MRO).
     """
     for klass in cls.__mro__:
         if is_airflow_core(klass):
-            return
+            continue
         yield klass
         init = klass.__dict__.get("__init__")
         if init is not None:
@@ -200,18 +202,16 @@ def _passing_chain(cls: type) -> Iterator[type]:
 
 
 def _runtime_declared(cls: type, context: PackageContext) -> tuple[list[_Declared], dict[str, _Declared]]:
-    """Return the parameters ``cls`` accepts (own first, then inherited) and those Airflow's base takes."""
+    """Return the parameters ``cls`` accepts (own first, then inherited) and those Airflow's classes take."""
     declared: dict[str, _Declared] = {}
     airflow_params: dict[str, _Declared] = {}
     for klass in cls.__mro__:
         if "__init__" not in klass.__dict__:
             continue
         own, passes_on = _init_parameters(klass, context)
-        if is_airflow_core(klass):
-            airflow_params = {d.name: d for d in own}
-            break
+        into = airflow_params if is_airflow_core(klass) else declared
         for parameter in own:
-            declared.setdefault(parameter.name, parameter)
+            into.setdefault(parameter.name, parameter)
         if not passes_on:
             break
     return list(declared.values()), airflow_params

@@ -192,3 +192,13 @@ def test_upstream_operator_parameters_and_inherited_base_parameters():
     assert catalog.packages[0].distribution == "apache-airflow-providers-amazon"
     assert "airflow.providers.amazon.aws.hooks.sqs.SqsHook" in operator.uses_hooks
     assert operator.kind is Kind.OPERATOR
+
+
+def test_an_airflow_mixin_between_provider_classes_does_not_stop_the_inheritance():
+    # GlueJobOperator's MRO puts Airflow's ResumableJobMixin before the provider's AwsBaseOperator.
+    catalog = collect_catalog(["airflow.providers.amazon.aws.operators.glue"])
+    (glue,) = [e for e in catalog.entries if e.name == "GlueJobOperator"]
+    aws_conn_id = params(glue)["aws_conn_id"]
+    assert aws_conn_id.origin == "airflow.providers.amazon.aws.operators.base_aws.AwsBaseOperator"
+    assert aws_conn_id.documented_only is False
+    assert "task_id" not in params(glue)
