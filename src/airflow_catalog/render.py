@@ -54,6 +54,7 @@ class CatalogIndex:
     findings: Mapping[str, tuple[Finding, ...]]
     conn_types: Mapping[str, tuple[str, ...]]
     packages: Mapping[str, PackageInfo] = field(default_factory=dict)
+    hooks: Mapping[str, CatalogEntry] = field(default_factory=dict)
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogIndex:
@@ -82,6 +83,7 @@ class CatalogIndex:
             findings={path: tuple(items) for path, items in findings.items()},
             conn_types=conn_types,
             packages={package.import_name: package for package in catalog.packages},
+            hooks={path: entry for path, entry in by_path.items() if entry.kind == Kind.HOOK},
         )
 
     def package_of(self, entry: CatalogEntry) -> PackageInfo | None:

@@ -8,6 +8,7 @@ stored on the environment, so parallel reads have nothing to merge.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import warnings
@@ -29,8 +30,8 @@ from sphinx.util.parsing import nested_parse_to_nodes
 from sphinx.writers.html5 import HTML5Translator
 
 from airflow_catalog import __version__, render
-from airflow_catalog.diagrams import operator_diagram
-from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, Kind, Parameter, Severity
+from airflow_catalog.diagrams import draw_svgs, operator_diagram
+from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, Parameter, Severity
 from airflow_catalog.xrefs import (
     DocstringDispatcher,
     ReferencePolicy,
@@ -208,6 +209,7 @@ def generate(app: Sphinx) -> None:
     UndefinedSubstitutionsAsText.upstream_docs = frozenset(upstream_docs)
     install_log_filter(lambda: _current_doc(app), frozenset(upstream_docs))
     report = render.write_pages(render.page_texts(catalog), Path(app.srcdir) / render.GENERATED_DIR)
+    predraw_diagrams(app, index)
     logger.info(
         "catalog: %d classes from %d packages; %d pages written, %d unchanged, %d removed",
         len(catalog.entries),
@@ -220,6 +222,35 @@ def generate(app: Sphinx) -> None:
         app.config.html_static_path.append(str(STATIC_DIR))
         app.add_css_file("catalog.css")
         app.add_js_file("catalog.js", defer="defer")
+
+
+def diagram_options(docname: str) -> dict[str, Any]:
+    """Return the options of a class page's graphviz node (part of the picture's file name)."""
+    return {"docname": docname}
+
+
+def predraw_diagrams(app: Sphinx, index: render.CatalogIndex) -> None:
+    """Draw every class page's diagram that is not drawn yet, with one ``dot`` process.
+
+    The files get the names ``sphinx.ext.graphviz`` gives them (a hash of the source, the node's
+    options and the ``dot`` settings), so it finds them and starts no process of its own; should
+    the naming ever differ, it simply draws them itself.
+    """
+    config = app.config
+    if app.builder.format != "html" or config.graphviz_output_format != "svg":
+        return
+    images = Path(app.outdir) / app.builder.imagedir
+    graphs: dict[Path, str] = {}
+    for entry in index.catalog.entries:
+        code = operator_diagram(entry, index.hooks)
+        if code is None:
+            continue
+        options = diagram_options(render.class_docname(entry.import_path))
+        key = "".join((code, str(options), str(config.graphviz_dot), str(config.graphviz_dot_args)))
+        path = images / f"graphviz-{hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()}.svg"
+        if not path.is_file():
+            graphs[path] = code
+    draw_svgs(graphs, config.graphviz_dot, config.graphviz_dot_args)
 
 
 def _current_doc(app: Sphinx) -> str | None:
@@ -469,14 +500,13 @@ class CatalogEntryDirective(SphinxDirective):
         return xref
 
     def diagram(self, entry: CatalogEntry) -> list[nodes.Node]:
-        """``source → operator → target`` drawn by graphviz, when the class uses hooks."""
-        hooks = {path: e for path, e in self.index.by_path.items() if e.kind == Kind.HOOK}
-        code = operator_diagram(entry, hooks)
+        """Return ``source → operator → target`` drawn by graphviz, when the class uses hooks."""
+        code = operator_diagram(entry, self.index.hooks)
         if code is None:
             return []
         node = graphviz()
         node["code"] = code
-        node["options"] = {"docname": self.env.current_document.docname}
+        node["options"] = diagram_options(self.env.current_document.docname)
         node["alt"] = f"{entry.name} between the systems it connects"
         node["classes"] = ["catalog-diagram"]
         return [node]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from airflow_catalog.diagrams import System, operator_diagram, systems_of
+from airflow_catalog.diagrams import System, draw_svgs, operator_diagram, systems_of
 from airflow_catalog.model import CatalogEntry, HookIdentity, Kind
 
 
@@ -70,3 +71,21 @@ def test_quotes_and_backslashes_in_names_still_draw() -> None:
     operator = entry("OddOperator", Kind.OPERATOR, ("pkg.mod.OddHook",))
     svg = draw(operator_diagram(operator, {"pkg.mod.OddHook": odd_hook}) or "")
     assert "Say &quot;hi&quot;" in svg
+
+
+def test_one_dot_process_draws_every_graph_into_its_own_file(tmp_path: Path) -> None:
+    graphs = {
+        tmp_path / f"{name}.svg": operator_diagram(entry(name, Kind.OPERATOR, ("pkg.mod.FtpHook",)), HOOKS)
+        or ""
+        for name in ("FirstOperator", "SecondOperator", "ThirdOperator")
+    }
+    assert draw_svgs(graphs) == 3
+    for path in graphs:
+        svg = path.read_text(encoding="utf-8")
+        assert svg.startswith("<?xml") and svg.count("<svg") == 1 and path.stem in svg
+
+
+def test_a_graph_dot_rejects_writes_nothing(tmp_path: Path) -> None:
+    graphs = {tmp_path / "good.svg": "digraph { a -> b }\n", tmp_path / "bad.svg": "digraph { a -> }\n"}
+    assert draw_svgs(graphs) == 0
+    assert list(tmp_path.iterdir()) == []

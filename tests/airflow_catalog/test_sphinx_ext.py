@@ -117,3 +117,15 @@ def test_a_bad_setting_is_one_clear_warning(
     config_warnings = [line for line in build.warnings if "[catalog.config]" in line]
     assert len(config_warnings) == 1 and message in config_warnings[0]
     assert "conf.py" in config_warnings[0]
+
+
+def test_diagrams_are_drawn_by_one_dot_process(tmp_path: Path) -> None:
+    calls = tmp_path / "dot-calls"
+    dot = tmp_path / "dot"
+    dot.write_text(f'#!/bin/sh\necho call >> "{calls}"\nexec dot "$@"\n')
+    dot.chmod(0o755)
+    build = build_here(make_site(tmp_path), graphviz_dot=str(dot), **HOSTILE_OWN)
+    assert calls.read_text().splitlines() == ["call"]
+    page = build.page(f"{GENERATED}/hostile_pkg.operators.widget.WidgetOperator")
+    (image,) = re.findall(r"(graphviz-[0-9a-f]+\.svg)", page)[:1]
+    assert "WidgetOperator" in (build.html / "_images" / image).read_text(encoding="utf-8")
