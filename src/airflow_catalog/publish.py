@@ -216,6 +216,11 @@ def _update_branch(
             try:
                 workspace.push(commit, branch)
             except PushRejected as error:
+                if "checked out" in error.stderr:
+                    raise PublishError(
+                        f"{url} has {branch} checked out, so git refuses to move it: publish to a bare "
+                        "repository (git clone --bare), or check another branch out there"
+                    ) from error
                 refused = error
                 if attempt < attempts:
                     print(f"push {attempt} of {attempts} refused, retrying: {error}", file=sys.stderr)

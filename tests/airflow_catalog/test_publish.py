@@ -446,3 +446,17 @@ def test_a_version_that_cannot_be_published_stops_the_build_with_the_reason(tmp_
             status=None,
             warning=io.StringIO(),
         )
+
+
+def test_an_ordinary_repository_is_a_target_unless_the_branch_is_checked_out(
+    site: BuildSite, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    publish_site(site("1.0.0"), "1.0.0", str(repo), backoff=0)
+    assert aliases(versions_json(repo / ".git")) == {"stable": "1.0.0", "latest": "1.0.0"}
+    assert not (repo / "1.0.0").exists()  # nothing was checked out
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "gh-pages"], check=True)
+    with pytest.raises(PublishError, match="has gh-pages checked out, so git refuses to move it"):
+        publish_site(site("1.1.0"), "1.1.0", str(repo), backoff=0)
+    assert [e["version"] for e in versions_json(repo / ".git")] == ["1.0.0"]
