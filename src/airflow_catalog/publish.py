@@ -114,6 +114,7 @@ def publish_site(
     :returns: 0.
     """
     name = normalise_version(version)
+    _check_target(target)
     check_site(site, name)
     entry = PublishedVersion.new(name, date=_now(), title=title)
     url = remote_url(target)
@@ -137,6 +138,7 @@ def unpublish_version(
     :returns: 0.
     """
     name = normalise_version(version)
+    _check_target(target)
     url = remote_url(target)
 
     def change(old: Versions) -> Versions:
@@ -185,6 +187,14 @@ def previous_catalog(target: str, version: str, output: Path, branch: str = "gh-
             return None
         output.write_bytes(workspace.read_blob(found.oid))
         return previous
+
+
+def _check_target(target: str) -> None:
+    # An empty target would resolve to the current folder, i.e. this repository: never what was meant.
+    if not target.strip():
+        raise PublishError(
+            "no target: pass a git URL, a repository path, a remote name or a folder (TARGET=...)"
+        )
 
 
 def _now() -> str:

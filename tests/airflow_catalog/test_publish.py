@@ -192,6 +192,14 @@ def test_a_site_built_as_another_version_is_refused(
     assert git(remote, "for-each-ref") == ""
 
 
+def test_an_empty_target_is_refused_rather_than_taken_for_this_folder(
+    site: BuildSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(["publish", "--site", str(site("1.0.0")), "--version", "1.0.0", "--target", ""]) == 1
+    assert "error: no target: pass a git URL" in capsys.readouterr().err
+    assert cli(["unpublish", "1.0.0", "--target", " "]) == 1
+
+
 @pytest.mark.parametrize("bad", ["../1.0.0", "1.0/2", "1.0 0", "1.0\t", "stable"])
 def test_a_bad_version_name_is_refused_before_anything_is_read(
     bad: str, site: BuildSite, remote: Path, capsys: pytest.CaptureFixture[str]
