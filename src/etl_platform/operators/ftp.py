@@ -54,6 +54,8 @@ class FtpToArchiveOperator(BaseOperator):
     - **Refused connection, timeout, FTP 4xx**: fails with an error Airflow retries; nothing is archived.
     - **A different file already archived for the run**: fails without retry, naming both checksums.
 
+    .. seealso:: :ref:`the fault matrix of FtpToArchiveOperator <howto/operator:FtpToArchiveOperator>`
+
     :param directory: the remote folder. (templated)
     :param pattern: a shell-style pattern for the file names, e.g. ``orders_*.csv``. (templated)
     :param source: the source system's name in the archive path, e.g. ``partner-ftp``.

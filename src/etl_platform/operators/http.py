@@ -78,6 +78,8 @@ class HttpToArchiveOperator(BaseOperator):
     - **A different payload already archived for the run**: fails without retry, naming both
       checksums; the archived payload is kept. The same payload again is a no-op.
 
+    .. seealso:: :ref:`the fault matrix of HttpToArchiveOperator <howto/operator:HttpToArchiveOperator>`
+
     :param endpoint: path below the connection's base URL. (templated)
     :param source: the source system's name in the archive path, e.g. ``orders-api``.
     :param dataset: the dataset's name in the archive path, e.g. ``orders``.

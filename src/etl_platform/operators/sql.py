@@ -45,6 +45,8 @@ class SqlToArchiveOperator(BaseOperator):
     - **The database cannot be reached**: fails with an error Airflow retries; nothing is archived.
     - **A different result already archived for the run**: fails without retry, naming both checksums.
 
+    .. seealso:: :ref:`the fault matrix of SqlToArchiveOperator <howto/operator:SqlToArchiveOperator>`
+
     :param sql: the query. (templated)
     :param conn_id: the database connection (any type with a common.sql hook).
     :param source: the source system's name in the archive path, e.g. ``warehouse``.

@@ -31,6 +31,8 @@ class CompletenessCheckOperator(SQLTableCheckOperator):
     - **The table or a column does not exist**: the query fails; the task fails with the database's message.
     - **The database cannot be reached**: the task fails with an error Airflow retries.
 
+    .. seealso:: :ref:`the failure behaviour of the platform's operators <failure-behaviour>`
+
     :param table: the table to check, ``name`` or ``schema.name``. (templated)
     :param conn_id: the database connection (any type with a common.sql hook). (templated)
     :param expected_rows: the exact row count the table must have. (templated)

@@ -32,6 +32,8 @@ class DriftCheckOperator(BaseOperator):
     - **A value that is not a number** (an empty or failed template): fails without retry.
     - **The database cannot be reached**: the task fails with an error Airflow retries.
 
+    .. seealso:: :ref:`the failure behaviour of the platform's operators <failure-behaviour>`
+
     :param value: this run's value of the metric, e.g. ``"{{ ti.xcom_pull(task_ids='load')['rows'] }}"``.
         (templated)
     :param dataset: the dataset the metric describes, e.g. ``orders``.

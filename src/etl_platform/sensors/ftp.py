@@ -28,6 +28,8 @@ class FtpStableFileSensor(BaseSensorOperator):
     - **Permission denied or missing folder** (FTP 5xx): fails without retry.
     - **Refused connection, timeout, FTP 4xx**: fails with an error Airflow retries.
 
+    .. seealso:: :ref:`how files still being written are told apart <howto/operator:FtpToArchiveOperator>`
+
     :param directory: the remote folder. (templated)
     :param pattern: a shell-style pattern for the file names, e.g. ``orders_*.csv``. (templated)
     :param ftp_conn_id: the FTP connection.

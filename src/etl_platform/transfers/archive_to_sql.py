@@ -50,6 +50,8 @@ class ArchiveToSqlOperator(BaseOperator):
       retry; the table is as it was.
     - **The database cannot be reached**: fails with an error Airflow retries.
 
+    .. seealso:: :ref:`what ArchiveToSqlOperator does after the archive <howto/operator:ArchiveToSqlOperator>`
+
     :param archive_paths: what to load: a path below the archive root, an ingest task's return value
         (a dict with ``path``), or a list of either. (templated)
     :param table: the target table, ``name`` or ``schema.name``. (templated)
