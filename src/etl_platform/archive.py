@@ -125,7 +125,7 @@ class StagedPayload:
     """A payload being written to a hidden file, published by :meth:`commit`.
 
     It is a writable binary file object (``write``, ``tell``, ``flush``), so writers such as
-    :mod:`csv` (through :class:`io.TextIOWrapper`) and :mod:`pyarrow.parquet` can write into it directly.
+    :mod:`csv` (through :class:`io.TextIOWrapper`) and ``pyarrow.parquet`` can write into it directly.
 
     :param archive: the archive it belongs to.
     :param key: where it will be published.
