@@ -121,17 +121,19 @@ def read_config(app: Sphinx) -> CatalogConfig:
     )
 
 
-def collect(config: CatalogConfig) -> Catalog:
+def collect(config: CatalogConfig, cache: Path | None = None) -> Catalog:
     """Collect the configured packages (imports :mod:`airflow_catalog.collect` on first use).
 
     :param config: validated settings.
+    :param cache: the collector's per-module cache file: a rebuild then imports only the modules
+        whose files changed.
     :returns: the catalog with its findings.
     """
     if not config.packages:
         return Catalog()
     from airflow_catalog.collect import collect_catalog
 
-    return collect_catalog(config.packages, exclude=config.exclude, own=config.own)
+    return collect_catalog(config.packages, exclude=config.exclude, own=config.own, cache=cache)
 
 
 @dataclass
@@ -196,7 +198,8 @@ def _problem_location(problem: ImportProblem) -> str | None:
 def generate(app: Sphinx) -> None:
     """At ``builder-inited``: collect, report import problems, write the pages that changed."""
     config = read_config(app)
-    catalog = collect(config)
+    # Beside the doctrees: it lives and dies with the build's other saved state.
+    catalog = collect(config, cache=Path(app.doctreedir) / "airflow-catalog-cache.json")
     report_import_problems(catalog, config.strict)
     index = render.CatalogIndex.of(catalog)
     upstream_docs = {
