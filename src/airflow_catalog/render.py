@@ -138,6 +138,7 @@ def plain_text(text: str) -> str:
         return inner.rsplit(".", 1)[-1] if inner.startswith("~") else inner
 
     text = re.sub(r":[\w.+-]+(?::[\w.+-]+)*:`([^`]*)`", title, text)
+    text = re.sub(r"`([^`<]+?)\s*<[^`<>]*>`__?", r"\1", text)  # hyperlinks: `text <url>`_
     text = re.sub(r"``([^`]*)``", r"\1", text)
     return " ".join(text.split())
 
@@ -161,7 +162,7 @@ def _title(text: str, underline: str = "=") -> str:
 
 
 def _list_table(headers: Iterable[str], rows: Iterable[Iterable[str]], widths: str = "auto") -> str:
-    lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", ""]
+    lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", "   :class: catalog-list", ""]
     for row in [list(headers), *map(list, rows)]:
         for position, cell in enumerate(row):
             lines.append(f"   {'* -' if position == 0 else '  -'} {cell}".rstrip())

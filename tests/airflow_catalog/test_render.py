@@ -74,6 +74,10 @@ def test_rst_escape_shows_any_text_verbatim() -> None:
         ("See :ref:`the guide <howto/operator:X>`.", "See the guide."),
         ("Use ``conn_id``\n   here", "Use conn_id here"),
         ("Calls :external+boto3:py:meth:`S3.Client.get`", "Calls S3.Client.get"),
+        (
+            "`Hypertext Transfer Protocol (HTTP) <https://www.w3.org/Protocols/>`__",
+            "Hypertext Transfer Protocol (HTTP)",
+        ),
     ],
 )
 def test_plain_text_keeps_what_a_reader_sees(text: str, plain: str) -> None:
