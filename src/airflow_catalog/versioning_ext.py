@@ -180,8 +180,17 @@ class CatalogChangesDirective(SphinxDirective):
         if current_path:
             self.env.note_dependency(str(Path(self.env.srcdir) / current_path))
             new = load_catalog(Path(self.env.srcdir) / current_path)
-        else:
+        elif hasattr(config, "catalog_packages"):
             new = current_catalog(self.env.app)
+        else:
+            logger.warning(
+                "the page of changes needs this version's catalog: load the airflow_catalog extension, "
+                "or set catalog_current_json to its catalog.json",
+                type="catalog",
+                subtype="changes",
+                location=self.get_location(),
+            )
+            return [section]
         changes = diff_catalogs(old, new)
         found = self.env.found_docs
 

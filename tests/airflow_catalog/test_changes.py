@@ -201,3 +201,10 @@ def test_the_changes_page_compares_with_the_previous_catalog(tmp_path: Path) -> 
 def test_a_missing_previous_catalog_is_a_warning_naming_the_setting(tmp_path: Path) -> None:
     page = build_changes_page(tmp_path, catalog_previous_json=str(tmp_path / "nowhere.json"))
     assert "WARNING: cannot read the previous catalog" in page and "set catalog_previous_json" in page
+
+
+def test_without_the_current_catalog_the_page_says_what_to_load(tmp_path: Path) -> None:
+    write(tmp_path, "old.json", OLD)
+    page = build_changes_page(tmp_path, catalog_previous_json=str(tmp_path / "old.json"))
+    assert "WARNING: the page of changes needs this version's catalog" in page
+    assert "set catalog_current_json" in page
