@@ -85,6 +85,7 @@ def _from_object(found: FoundClass, cls: type, context: PackageContext) -> Catal
     parameters = _describe(
         found.import_path, declared, accepted_by_airflow, docstring, chain, template_fields
     )
+    template_fields = _in_parameter_order(template_fields, parameters)
     own_node = found.node
     uses = [] if found.kind is Kind.HOOK else _hooks_used(nodes, context, exclude=found.import_path)
     return CatalogEntry(
@@ -129,6 +130,7 @@ def _from_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
             declared.extend(d for d in extra if d.name not in declared_names)
             declared_names.update(d.name for d in extra)
     parameters = _describe(found.import_path, declared, {}, docstring, [], template_fields)
+    template_fields = _in_parameter_order(template_fields, parameters)
     return CatalogEntry(
         import_path=found.import_path,
         name=found.name,
@@ -647,6 +649,17 @@ def _line_of(obj: type | None) -> int:
         return inspect.getsourcelines(obj)[1] if obj is not None else 0
     except (OSError, TypeError):
         return 0
+
+
+def _in_parameter_order(fields: tuple[str, ...], parameters: tuple[Parameter, ...]) -> tuple[str, ...]:
+    """Order template fields as the parameter table does, then the others by name.
+
+    Providers build some ``template_fields`` from sets (``PythonVirtualenvOperator``), whose order
+    changes from one process to the next; a stable order keeps ``catalog.json`` and the pages from
+    changing when nothing did, and reads in the same order as the parameters.
+    """
+    position = {parameter.name: index for index, parameter in enumerate(parameters)}
+    return tuple(sorted(dict.fromkeys(fields), key=lambda name: (position.get(name, len(position)), name)))
 
 
 def _strings(value: Any) -> tuple[str, ...]:

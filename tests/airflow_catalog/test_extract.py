@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from airflow_catalog.collect import collect_catalog
@@ -144,7 +147,8 @@ def test_class_read_from_source_has_what_the_source_says(entry):
 def test_template_fields_read_from_source_use_helpers_and_other_classes_that_imported(entry):
     batch = entry("broken.missing_dependency.VendorBatchOperator")
     assert batch.imported is False
-    assert batch.template_fields == ("widget_conn_id", "batch")
+    # In parameter order, as every entry's template fields are.
+    assert batch.template_fields == ("batch", "widget_conn_id")
     assert batch.template_ext == (".json", ".sql")
     assert [p.name for p in batch.parameters if p.templated] == ["batch", "widget_conn_id"]
 
@@ -202,3 +206,23 @@ def test_an_airflow_mixin_between_provider_classes_does_not_stop_the_inheritance
     assert aws_conn_id.origin == "airflow.providers.amazon.aws.operators.base_aws.AwsBaseOperator"
     assert aws_conn_id.documented_only is False
     assert "task_id" not in params(glue)
+
+
+def test_template_fields_built_from_sets_come_out_in_the_same_order_every_time():
+    code = (
+        "from airflow_catalog.collect import collect_catalog\n"
+        "c = collect_catalog(['airflow.providers.standard.operators.python'])\n"
+        "print([e.template_fields for e in c.entries if e.name == 'PythonVirtualenvOperator'])"
+    )
+    outputs = set()
+    for seed in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.add(proc.stdout.strip().splitlines()[-1])
+    assert len(outputs) == 1
+    assert "venv_cache_path" in outputs.pop()
