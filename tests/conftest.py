@@ -67,8 +67,12 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    """A fresh browser page whose console errors and page errors fail the test at teardown."""
+def page(browser: object, static_server: Callable[[Path], str]) -> Iterator[object]:
+    """A fresh browser page whose console errors and page errors fail the test at teardown.
+
+    It depends on ``static_server`` so that the server outlives the page whatever order a test asks
+    for them in: a server shut down under a loading page shows up as console errors.
+    """
     context = browser.new_context()  # type: ignore[attr-defined]
     new_page = context.new_page()
     errors: list[str] = []
