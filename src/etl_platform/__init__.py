@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+#: The installed distribution's version, so that pyproject.toml stays its one source.
+__version__ = version("etl-platform")

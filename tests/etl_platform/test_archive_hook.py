@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from etl_fixtures import Reply, free_port
+from etl_fixtures import HttpServer, Reply, free_port
 
 from etl_platform.hooks.archive import ArchiveHook
 from etl_platform.operators.http import HttpToArchiveOperator
@@ -65,7 +65,7 @@ def s3_endpoint() -> Iterator[str]:
 
 
 def test_the_archive_works_on_object_storage(
-    s3_endpoint: str, http_server, context: dict, monkeypatch: pytest.MonkeyPatch
+    s3_endpoint: str, http_server: HttpServer, context: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import boto3
 
