@@ -113,3 +113,25 @@ def test_key_segments_must_be_plain_names(field: str, value: str) -> None:
 def test_archive_works_on_any_fsspec_url(tmp_path: Path) -> None:
     manifest, _ = write(Archive(f"file://{tmp_path}"), [b"id\n1\n"])
     assert (tmp_path / manifest.path).read_bytes() == b"id\n1\n"
+
+
+def test_checksum_is_right_when_large_chunks_are_hashed_in_parallel_and_buffers_are_reused(
+    tmp_path: Path,
+) -> None:
+    blocks = [bytes([n]) * 200_000 for n in range(5)]
+    reused = bytearray(b"x" * 100_000)
+    expected = hashlib.sha256()
+    with Archive(str(tmp_path)).stage(KEY) as staged:
+        for block in blocks:
+            staged.write(block)
+            expected.update(block)
+            staged.write(reused)  # a buffer the caller overwrites right after write() returns
+            expected.update(reused)
+            reused[:] = b"y" * len(reused)
+        manifest = staged.commit(source_url="test", content_type="application/octet-stream")
+    assert (
+        manifest.sha256
+        == expected.hexdigest()
+        == hashlib.sha256((tmp_path / KEY.path).read_bytes()).hexdigest()
+    )
+    assert manifest.size == 5 * 300_000
