@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -337,3 +338,19 @@ def test_add_an_operator_guide_example_passes_every_convention(tmp_path: Path) -
     failed = check_conventions(bad)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "CAT010" in failed.stdout
+
+
+@pytest.mark.browser
+def test_diagram_note_opens_its_policy_page(site: SiteBuild, page: Any) -> None:
+    # From file://, as `make docs` prints it: served over HTTP, an unpublished build's missing
+    # versions.json (read by the version switcher) shows as a 404 in the console.
+    base = site.html.as_uri() + "/"
+    page.goto(f"{base}docs/testing.html")
+    page.wait_for_load_state("load")
+    diagram = next(frame for frame in page.frames if frame.url.endswith(".svg"))
+    note = diagram.locator("a", has_text="data-quality checks")
+    with page.expect_navigation():
+        note.click()
+    # target="_top": the whole page moves on, not just the picture inside its <object>.
+    assert page.url == f"{base}docs/data-quality.html"
+    assert page.locator("h1").inner_text().startswith("Data quality")
