@@ -98,7 +98,8 @@ def test_pages_of_a_catalog() -> None:
     }
     page = texts["pkg.operators.WidgetOperator.rst"]
     assert ".. catalog-entry:: pkg.operators.WidgetOperator" in page
-    assert ".. autoclass:: pkg.operators.WidgetOperator" in page
+    assert ".. autoclass:: pkg.operators.WidgetOperator\n   :show-inheritance:" in page
+    assert ":members:" in texts["pkg.hooks.WidgetHook.rst"]  # a hook is used through its methods
     assert "/catalog/_generated/pkg.operators.WidgetOperator" in texts["connection-widget.rst"]
     assert ":ref:`CAT008 <cat008>`" in texts[render.CONFORMANCE_FRAGMENT]
     package = texts["package-pkg.rst"]
