@@ -82,24 +82,28 @@ class ExtractionCache:
             self._modules = data.get("modules", {})
 
     def package(self, import_name: str) -> tuple[PackageInfo, dict[str, str]] | None:
-        """Return a package's cached metadata and module integrations."""
+        """Return a package's cached metadata and module integrations, unless their file changed."""
         record = self._packages.get(import_name)
-        if record is None:
+        if record is None or not _unchanged(record["files"]):
             return None
         info = Catalog.from_json({"schema_version": SCHEMA_VERSION, "packages": [record["info"]]}).packages[0]
         return info, dict(record["integrations"])
 
-    def put_package(self, info: PackageInfo, integrations: dict[str, str]) -> None:
-        """Remember a package's metadata."""
+    def put_package(self, info: PackageInfo, integrations: dict[str, str], files: Iterable[Path]) -> None:
+        """Remember a package's metadata and the files (its ``get_provider_info`` module) it came from."""
         plain = Catalog(packages=(info,)).to_json()["packages"][0]
-        self._packages[info.import_name] = {"info": plain, "integrations": integrations}
+        self._packages[info.import_name] = {
+            "info": plain,
+            "integrations": integrations,
+            "files": _stamps(files),
+        }
 
     def module(self, name: str) -> ModuleRecord | None:
         """Return a module's record when none of the files it was read from changed."""
         record = self._modules.get(name)
         if record is None:
             return None
-        if any(stamp(path) != (tuple(value) if value else None) for path, value in record["files"].items()):
+        if not _unchanged(record["files"]):
             return None
         self._seen.add(name)
         self.hits += 1
@@ -120,7 +124,7 @@ class ExtractionCache:
         plain = Catalog(entries=tuple(entries), import_problems=(problem,) if problem else ()).to_json()
         self._seen.add(name)
         self._modules[name] = {
-            "files": {str(path): stamp(path) for path in sorted(set(files))},
+            "files": _stamps(files),
             "entries": plain["entries"],
             "problem": plain["import_problems"][0] if problem else None,
         }
@@ -132,3 +136,11 @@ class ExtractionCache:
             {"key": self.key, "packages": self._packages, "modules": modules}, ensure_ascii=False
         )
         write_atomically(self.path, text)
+
+
+def _stamps(files: Iterable[Path]) -> dict[str, Stamp | None]:
+    return {str(path): stamp(path) for path in sorted(set(files))}
+
+
+def _unchanged(stamps: dict[str, Any]) -> bool:
+    return all(stamp(path) == (tuple(value) if value else None) for path, value in stamps.items())

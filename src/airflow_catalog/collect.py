@@ -8,7 +8,7 @@ from pathlib import Path
 
 from airflow_catalog.cache import ExtractionCache, cache_key
 from airflow_catalog.conventions import check_entries
-from airflow_catalog.discover import FoundClass, package_info, read_module, walk_package
+from airflow_catalog.discover import FoundClass, package_info, provider_info_files, read_module, walk_package
 from airflow_catalog.examples import build_index, example_files
 from airflow_catalog.extract import PackageContext, extract, source_files
 from airflow_catalog.model import Catalog, CatalogEntry, ConnectionType, ImportProblem, PackageInfo
@@ -39,8 +39,8 @@ def collect_catalog(
         files = walk_package(import_name, exclude)
         known = store.package(import_name) if store is not None else None
         package, integrations = known if known is not None else package_info(import_name, own)
-        if store is not None:
-            store.put_package(package, integrations)
+        if store is not None and known is None:
+            store.put_package(package, integrations, provider_info_files(import_name))
         examples = build_index(example_files(files.package_dirs, import_name))
         context = PackageContext(
             package=package,

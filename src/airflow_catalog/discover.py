@@ -573,6 +573,21 @@ def provider_entry_point(import_name: str) -> tuple[EntryPoint, str] | None:
     return best
 
 
+def provider_info_files(import_name: str) -> list[Path]:
+    """Return the file of the ``get_provider_info`` module a package's metadata comes from, if any.
+
+    Found without importing it, so a cache can tell whether the metadata may have changed.
+    """
+    found = provider_entry_point(import_name)
+    if found is None:
+        return []
+    try:
+        origin, _ = locate(found[0].module)
+    except PackageNotFoundError:
+        return []
+    return [origin] if origin is not None else []
+
+
 def package_info(import_name: str, own: Sequence[str] | None) -> tuple[PackageInfo, dict[str, str]]:
     """Return the package's metadata and, from its provider info, the integration of each module.
 

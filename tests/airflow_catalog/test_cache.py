@@ -79,12 +79,26 @@ print(json.dumps({"catalog": catalog.to_json(), "airflow_imported": "airflow" in
 """
 
 
+PROVIDER_INFO = """
+def get_provider_info():
+    return {"package-name": "cached-pkg", "name": "Things v1", "description": "Things.", "connection-types": []}
+"""
+
+
 @pytest.fixture
 def project(tmp_path):
     package = tmp_path / "src" / "cached_pkg"
     package.mkdir(parents=True)
     for name, text in MODULES.items():
         (package / name).write_text(LOG_LINE + textwrap.dedent(text))
+    # An installed distribution with a provider entry point, as `pip install -e` leaves one.
+    (package / "get_provider_info.py").write_text(PROVIDER_INFO)
+    dist_info = tmp_path / "src" / "cached_pkg-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: cached-pkg\nVersion: 1.0\n")
+    (dist_info / "entry_points.txt").write_text(
+        "[apache_airflow_provider]\nprovider_info = cached_pkg.get_provider_info:get_provider_info\n"
+    )
     return tmp_path
 
 
@@ -120,6 +134,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_unchanged_files_are_not_imported_again_and_give_the_same_catalog(project):
     first, imported, _ = collect(project)
     assert imported == ["cached_pkg", "cached_pkg.base", "cached_pkg.ops", "cached_pkg.other"]
+    assert (first["packages"][0]["distribution"], first["packages"][0]["name"]) == ("cached-pkg", "Things v1")
     second, imported_again, airflow_imported = collect(project)
     assert imported_again == []
     assert airflow_imported is False
@@ -162,3 +177,12 @@ def test_a_corrupt_cache_file_is_ignored(project):
     catalog, imported, _ = collect(project)
     assert catalog == first
     assert "cached_pkg.other" in imported
+
+
+def test_an_edit_to_the_provider_info_refreshes_the_package_metadata(project):
+    collect(project)
+    edit(project / "src/cached_pkg/get_provider_info.py", "Things v1", "Things, second edition")
+    catalog, imported, _ = collect(project)
+    assert catalog["packages"][0]["name"] == "Things, second edition"
+    # Only the provider-info module itself (and so its package) is imported again.
+    assert imported == ["cached_pkg"]
