@@ -81,7 +81,8 @@ print(json.dumps({"catalog": catalog.to_json(), "airflow_imported": "airflow" in
 
 PROVIDER_INFO = """
 def get_provider_info():
-    return {"package-name": "cached-pkg", "name": "Things v1", "description": "Things.", "connection-types": []}
+    return {"package-name": "cached-pkg", "name": "Things v1", "description": "Things.",
+            "connection-types": []}
 """
 
 
