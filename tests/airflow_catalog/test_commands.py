@@ -6,6 +6,8 @@ import importlib.util
 import inspect
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,17 @@ def test_check_json_lists_findings_and_problems(capsys):
     document = json.loads(capsys.readouterr().out)
     assert {f["rule"] for f in document["findings"]} >= {"CAT003", "CAT005", "CAT010"}
     assert len(document["import_problems"]) == 3
+
+
+def test_the_documented_command_line_works_end_to_end(tmp_path):
+    output = tmp_path / "x.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "airflow_catalog", "json", "airflow.providers.http", "--output", str(output)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = {entry["name"] for entry in json.loads(output.read_text())["entries"]}
+    assert {"HttpOperator", "HttpSensor", "HttpHook", "HttpAsyncHook", "HttpTrigger", "HttpNotifier"} <= names
