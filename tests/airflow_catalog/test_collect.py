@@ -104,3 +104,39 @@ def test_a_class_that_breaks_inspection_is_read_from_its_source(tmp_path, monkey
     (weird,) = catalog.entries
     assert weird.name == "WeirdOperator" and weird.imported is False
     assert [(p.name, p.default, p.description) for p in weird.parameters] == [("size", "1", "how big.")]
+
+
+UNREADABLE_SIGNATURE = '''
+from airflow.sdk import BaseHook
+
+
+class UnreadableSignatureHook(BaseHook):
+    """Carry a signature object that inspect refuses.
+
+    (Airflow's operator metaclass reads the signature when the class is made, so only a hook,
+    trigger or notifier can get this far.)
+
+    :param level: how deep.
+    """
+
+    def __init__(self, level: int = 3, **kwargs):
+        super().__init__(**kwargs)
+        self.level = level
+
+    __init__.__signature__ = "not a signature"
+'''
+
+
+def test_an_init_whose_signature_cannot_be_read_is_read_from_its_source(tmp_path, monkeypatch):
+    package = tmp_path / "unreadable_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "hooks.py").write_text(UNREADABLE_SIGNATURE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    catalog = collect_catalog(["unreadable_pkg"])
+    assert catalog.import_problems == ()
+    (entry,) = catalog.entries
+    assert entry.imported is True
+    assert [(p.name, p.type, p.default, p.description) for p in entry.parameters] == [
+        ("level", "int", "3", "how deep.")
+    ]
