@@ -163,8 +163,12 @@ def _title(text: str, underline: str = "=") -> str:
     return f"{escaped}\n{underline * len(escaped)}\n"
 
 
-def _list_table(headers: Iterable[str], rows: Iterable[Iterable[str]], widths: str = "auto") -> str:
-    lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", "   :class: catalog-list", ""]
+def _list_table(
+    headers: Iterable[str], rows: Iterable[Iterable[str]], widths: str = "auto", searchable: bool = True
+) -> str:
+    # ``no-search``: Sphinx's search index skips the table (its text is on the class pages).
+    classes = "catalog-list" if searchable else "catalog-list no-search"
+    lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", f"   :class: {classes}", ""]
     for row in [list(headers), *map(list, rows)]:
         for position, cell in enumerate(row):
             lines.append(f"   {'* -' if position == 0 else '  -'} {cell}".rstrip())
@@ -270,7 +274,7 @@ def _entries_table(entries: Iterable[CatalogEntry], with_kind: bool = True) -> s
         cells.append(rst_escape(plain_text(entry.summary)))
         rows.append(cells)
     headers = ["Class", "Kind", "Summary"] if with_kind else ["Class", "Summary"]
-    return _list_table(headers, rows, "30 10 60" if with_kind else "35 65")
+    return _list_table(headers, rows, "30 10 60" if with_kind else "35 65", searchable=False)
 
 
 def package_page(package: PackageInfo, entries: list[CatalogEntry], index: CatalogIndex) -> str:

@@ -438,7 +438,12 @@ class CatalogEntryDirective(SphinxDirective):
             return []
         headers = ["Name", "Type", "Default", "Required", "Templated", "Description"]
         rows = [self.parameter_row(entry, parameter) for parameter in entry.parameters]
-        return [table(headers, rows, [14, 16, 12, 8, 8, 42], "catalog-parameters")]
+        result = table(headers, rows, [14, 16, 12, 8, 8, 42], "catalog-parameters")
+        if entry.imported:
+            # autodoc's reference below holds the same descriptions, and the search index has them
+            # from there: indexing them twice costs the build time and the reader nothing.
+            result["classes"].append("no-search")
+        return [result]
 
     def parameter_row(self, entry: CatalogEntry, parameter: Parameter) -> list[nodes.Node | str]:
         """One row of the parameters table."""
