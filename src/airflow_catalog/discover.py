@@ -227,7 +227,7 @@ class PackageFiles:
     package_dirs: tuple[Path, ...]
 
 
-def locate(import_name: str) -> tuple[Path | None, tuple[Path, ...]]:
+def locate(import_name: str, fallback: bool = True) -> tuple[Path | None, tuple[Path, ...]]:
     """Find a package's file and folders without importing it or its parents.
 
     ``importlib.util.find_spec("airflow.providers.http")`` imports ``airflow`` first, which costs a
@@ -236,6 +236,7 @@ def locate(import_name: str) -> tuple[Path | None, tuple[Path, ...]]:
     else namespace portions), and a cached catalog can be read without importing Airflow. Anything
     that search does not find (zip files, import hooks, extension modules) goes to ``find_spec``.
 
+    :param fallback: ask ``find_spec`` (which imports the parents) when the search on disk fails.
     :returns: the module's file (``None`` for a namespace package) and its package folders.
     :raises PackageNotFoundError: when no installed package has that import name.
     """
@@ -245,6 +246,8 @@ def locate(import_name: str) -> tuple[Path | None, tuple[Path, ...]]:
         found = _search_path(import_name)
         if found is not None:
             return found
+        if not fallback:
+            raise PackageNotFoundError(_not_found(import_name, "not found on sys.path"))
         try:
             spec = importlib.util.find_spec(import_name)
         except (ImportError, ValueError) as error:

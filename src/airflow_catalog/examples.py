@@ -6,13 +6,13 @@ Example DAGs are read as text and parsed with :mod:`ast`, never imported: import
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from airflow_catalog.discover import PackageNotFoundError, locate
 from airflow_catalog.model import Example
 
 _START = re.compile(r"^\s*#\s*\[START\s+(?P<name>[^\]\s]+)\s*\]")
@@ -61,11 +61,10 @@ def _system_test_dirs(import_name: str) -> list[Path]:
     dirs: list[Path] = []
     for candidate in (f"tests.system.{short}", f"system.{short}"):
         try:
-            spec = importlib.util.find_spec(candidate)
-        except (ImportError, ValueError):
+            _origin, folders = locate(candidate, fallback=False)  # looked up on disk: nothing imported
+        except PackageNotFoundError:
             continue
-        if spec is not None and spec.submodule_search_locations:
-            dirs.extend(Path(p) for p in spec.submodule_search_locations)
+        dirs.extend(folders)
     return dirs
 
 

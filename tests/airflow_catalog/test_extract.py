@@ -226,3 +226,17 @@ def test_template_fields_built_from_sets_come_out_in_the_same_order_every_time()
         outputs.add(proc.stdout.strip().splitlines()[-1])
     assert len(outputs) == 1
     assert "venv_cache_path" in outputs.pop()
+
+
+def test_system_test_dags_of_a_provider_count_when_installed(tmp_path, monkeypatch):
+    system = tmp_path / "tests" / "system" / "fakeprov"
+    system.mkdir(parents=True)
+    (system / "example_fake.py").write_text(
+        "# [START howto_fake]\nFakeOperator(task_id='f')\n# [END howto_fake]\n"
+    )
+    (system / "helpers.py").write_text("FakeOperator(task_id='not an example')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    files = example_files([], "airflow.providers.fakeprov")
+    assert [(path.name, base) for path, base in files] == [("example_fake.py", system)]
+    (example,) = build_index(files).examples_for("FakeOperator")
+    assert (example.file, example.start_line) == ("example_fake.py", 2)
