@@ -72,7 +72,6 @@ class ExtractionCache:
         self._packages: dict[str, Any] = {}
         self._modules: dict[str, Any] = {}
         self._seen: set[str] = set()
-        self.hits = 0
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -106,7 +105,6 @@ class ExtractionCache:
         if not _unchanged(record["files"]):
             return None
         self._seen.add(name)
-        self.hits += 1
         catalog = Catalog.from_json(
             {
                 "schema_version": SCHEMA_VERSION,
