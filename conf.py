@@ -18,6 +18,7 @@ extensions = [
     "sphinx_copybutton",
     "airflow_catalog",
     "airflow_catalog.versioning_ext",
+    "airflow_catalog.search_ext",
 ]
 
 # The repository root is the source folder: only these hold pages.

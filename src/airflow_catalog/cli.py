@@ -14,7 +14,7 @@ DEFAULT_SITE = Path("_build/html")
 
 
 def build(args: argparse.Namespace) -> int:
-    """Build the site with warnings as errors and print where its index page is."""
+    """Build the site with warnings as errors, index it for search, and print where its index page is."""
     from sphinx.cmd.build import build_main
 
     output = Path(args.output)
@@ -23,6 +23,10 @@ def build(args: argparse.Namespace) -> int:
     if args.quiet:
         options.append("-q")
     status = build_main([*options, str(args.source), str(output)])
+    if status == 0:
+        from airflow_catalog.search import index_after_build
+
+        status = index_after_build(output)
     if status == 0:
         print(f"Site built: {(output / 'index.html').resolve().as_uri()}", flush=True)
     return status

@@ -1,0 +1,140 @@
+"""Index a built site for full-text search with Pagefind, after the Sphinx build.
+
+Pagefind (the ``pagefind[bin]`` wheel: the binary ships in the wheel, nothing is downloaded) reads
+the built HTML and writes a static search bundle into ``<site>/pagefind/``: index chunks fetched on
+demand by the browser, so search works from any static server and costs nothing at build time but
+this step. Which part of a page is indexed and its filters (kind, package, connection type) are
+marked in the HTML by :mod:`airflow_catalog.search_ext`.
+
+The bundle is written beside the site and renamed into place, so a failed run leaves the previous
+bundle (or none) and never half of one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pagefind.index import IndexConfig, PagefindIndex
+
+#: The search bundle's folder inside the site.
+BUNDLE = "pagefind"
+#: Parts of a page that are chrome, not content: the ``¶`` after each heading and the copy button.
+EXCLUDE_SELECTORS = (".headerlink", ".copybtn")
+#: Characters that belong to words in this site's vocabulary (``template_fields``, ``conn_id``...).
+INCLUDE_CHARACTERS = "_"
+#: Written by :mod:`airflow_catalog.versioning_ext` when the Sphinx build finished cleanly.
+BUILD_INFO = "build-info.json"
+
+
+class SearchIndexError(RuntimeError):
+    """The site could not be indexed; the site keeps its previous search bundle, if any."""
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What one indexing run did.
+
+    :param pages: how many pages are searchable.
+    :param seconds: how long indexing and writing the bundle took.
+    :param bundle: the bundle's folder.
+    """
+
+    pages: int
+    seconds: float
+    bundle: Path
+
+
+def index_site(site: Path) -> IndexReport:
+    """Index every HTML page of ``site`` into ``site/pagefind``.
+
+    :param site: a built HTML site.
+    :raises SearchIndexError: when the folder holds no HTML page or Pagefind fails.
+    :returns: how many pages were indexed and how long it took.
+    """
+    site = site.resolve()
+    if not (site / "index.html").is_file():
+        raise SearchIndexError(f"{site} holds no index.html: build the site before indexing it")
+    started = time.perf_counter()
+    staged = site / f".{BUNDLE}-{uuid.uuid4().hex}"
+    try:
+        # Pagefind's Python API is asynchronous; a thread of its own gives it an event loop even when
+        # the caller already runs one (Playwright's sync API, a notebook).
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            worker.submit(asyncio.run, _index(site, staged)).result()
+        pages = searchable_pages(staged)
+        if pages == 0:
+            raise SearchIndexError(
+                f"Pagefind found no searchable page in {site}: load airflow_catalog.search_ext in conf.py, "
+                "which marks each page's content with data-pagefind-body"
+            )
+        _swap(staged, site / BUNDLE)
+    except SearchIndexError:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    except Exception as error:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise SearchIndexError(f"Pagefind could not index {site}: {error}") from error
+    return IndexReport(pages=pages, seconds=time.perf_counter() - started, bundle=site / BUNDLE)
+
+
+def index_after_build(site: Path) -> int:
+    """Index a site the Sphinx build has just written, for the command line's ``build``.
+
+    A site whose index failed is not complete: its ``build-info.json`` is removed so that the
+    publisher refuses it, as it refuses a build that failed.
+
+    :param site: the built HTML site.
+    :returns: 0 on success, 1 after printing the error.
+    """
+    try:
+        report = index_site(site)
+    except SearchIndexError as error:
+        (site / BUILD_INFO).unlink(missing_ok=True)
+        print(f"error: search index not written: {error}", flush=True)
+        return 1
+    print(f"Search index: {report.pages} pages in {report.seconds:.2f} s ({report.bundle})", flush=True)
+    return 0
+
+
+def searchable_pages(bundle: Path) -> int:
+    """Return how many pages a written bundle makes searchable, from its ``pagefind-entry.json``.
+
+    :raises SearchIndexError: when the bundle has no readable entry file.
+    """
+    try:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        return sum(int(language["page_count"]) for language in entry["languages"].values())
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SearchIndexError(
+            f"Pagefind wrote no readable pagefind-entry.json to {bundle}: {error}"
+        ) from error
+
+
+async def _index(site: Path, output: Path) -> None:
+    config: IndexConfig = {
+        "exclude_selectors": list(EXCLUDE_SELECTORS),
+        "include_characters": INCLUDE_CHARACTERS,
+        "output_path": str(output),
+    }
+    # The context writes the bundle when the block ends without an error, and never after one.
+    async with PagefindIndex(config) as index:
+        # Only pages marked with data-pagefind-body are indexed: not the search page or the general index.
+        await index.add_directory(str(site))
+
+
+def _swap(staged: Path, bundle: Path) -> None:
+    """Put the new bundle in place; the old one is gone for only the time of two renames."""
+    if not staged.is_dir():
+        raise SearchIndexError(f"Pagefind wrote no bundle to {staged}")
+    trash = bundle.with_name(f".{BUNDLE}-old-{uuid.uuid4().hex}")
+    if bundle.exists():
+        bundle.rename(trash)
+    staged.rename(bundle)
+    shutil.rmtree(trash, ignore_errors=True)
