@@ -2,10 +2,10 @@
 
 import datetime
 import json
-import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +27,18 @@ retry_policy_500, retry_policy_404 = DAGS[500], DAGS[404]
 
 
 @pytest.fixture(scope="session")
-def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> None:
+def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Point Airflow at a DAGs folder holding our DAGs, and migrate the metadata DB once (about 12 s)."""
-    dags = tmp_path_factory.mktemp("dags")
-    (dags / "platform_dags.py").write_text(DAG_FILE)
-    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
-    # Airflow reads the setting once, when it is first imported, which other tests may have done.
     from airflow import settings
 
-    settings.DAGS_FOLDER = str(dags)
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+    dags = tmp_path_factory.mktemp("dags")
+    (dags / "platform_dags.py").write_text(DAG_FILE)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(dags))
+        # Airflow reads the setting once, when it is first imported, which other tests may have done.
+        patch.setattr(settings, "DAGS_FOLDER", str(dags))
+        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+        yield
 
 
 @pytest.fixture
