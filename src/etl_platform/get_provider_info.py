@@ -45,7 +45,12 @@ def get_provider_info() -> dict[str, Any]:
             },
         ],
         "sensors": [{"integration-name": _FTP, "python-modules": ["etl_platform.sensors.ftp"]}],
-        "hooks": [{"integration-name": _PLATFORM, "python-modules": ["etl_platform.hooks.archive"]}],
+        "hooks": [
+            {"integration-name": _PLATFORM, "python-modules": ["etl_platform.hooks.archive"]},
+            # FtpArchiveHook adds stable-file detection to the ftp provider's hook and connection type,
+            # which is why it is not among the connection types below.
+            {"integration-name": _FTP, "python-modules": ["etl_platform.hooks.ftp"]},
+        ],
         "transfers": [
             {
                 "source-integration-name": _PLATFORM,
