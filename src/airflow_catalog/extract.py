@@ -48,6 +48,17 @@ class PackageContext:
     sources: dict[str, ModuleSource] = field(default_factory=dict)
     init_cache: dict[type, tuple[tuple[_Declared, ...], bool]] = field(default_factory=dict)
 
+    def integration_of(self, module_name: str) -> str | None:
+        """Return the integration the provider info files a module under.
+
+        A module it does not list (notifiers are listed by class, utilities not at all) belongs to the
+        package's only integration when it has just one.
+        """
+        listed = self.integration_by_module.get(module_name)
+        if listed:
+            return listed
+        return self.package.integrations[0] if len(self.package.integrations) == 1 else None
+
     def source_of(self, module_name: str) -> ModuleSource | None:
         """Return the walked (or, for a base class elsewhere, freshly located) source of a module."""
         if module_name not in self.sources:
@@ -97,7 +108,7 @@ def _from_object(found: FoundClass, cls: type, context: PackageContext) -> Catal
         package_version=context.package.version,
         summary=docstrings.summary(docstring),
         docstring=docstring,
-        integration=context.integration_by_module.get(found.source.name),
+        integration=context.integration_of(found.source.name),
         parameters=parameters,
         template_fields=template_fields,
         template_ext=_strings(getattr(cls, "template_ext", ())),
@@ -140,7 +151,7 @@ def _from_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
         package_version=context.package.version,
         summary=docstrings.summary(docstring),
         docstring=docstring,
-        integration=context.integration_by_module.get(found.source.name),
+        integration=context.integration_of(found.source.name),
         parameters=parameters,
         template_fields=template_fields,
         template_ext=_strings(attributes.get("template_ext", ())),
