@@ -61,3 +61,17 @@ def emit(metrics: TransferMetrics, *, source: str, dataset: str) -> None:
     if metrics.rows is not None:
         stats.gauge(f"{prefix}.rows", metrics.rows, tags=tags)
     stats.timing(f"{prefix}.duration", datetime.timedelta(seconds=metrics.duration_seconds), tags=tags)
+
+
+def emit_load(*, table: str, rows: int, duration_seconds: float) -> None:
+    """Send a load's metrics to Airflow's stats backend, tagged by table.
+
+    :param table: the table loaded into.
+    :param rows: rows inserted.
+    :param duration_seconds: wall time of the load.
+    """
+    tags = {"table": table}
+    prefix = f"etl_platform.load.{table}"
+    stats.incr(f"{prefix}.loads", tags=tags)
+    stats.gauge(f"{prefix}.rows", rows, tags=tags)
+    stats.timing(f"{prefix}.duration", datetime.timedelta(seconds=duration_seconds), tags=tags)

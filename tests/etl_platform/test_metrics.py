@@ -10,6 +10,7 @@ from airflow.sdk.observability import stats
 from etl_fixtures import HttpServer, Reply
 
 from etl_platform.operators.http import HttpToArchiveOperator
+from etl_platform.transfers.archive_to_sql import ArchiveToSqlOperator
 
 
 class RecordingStats(NoStatsLogger):
@@ -56,3 +57,25 @@ def test_transfer_metrics_go_to_stats_and_xcom(
     duration = sent[("timing", "etl_platform.orders-api.orders.duration")]
     assert isinstance(duration, datetime.timedelta)
     assert duration.total_seconds() == pytest.approx(metrics["duration_seconds"], abs=0.001)
+
+
+def test_load_metrics_go_to_stats_and_xcom(
+    recorded: list, sqlite_db: Path, archive_root: Path, context: dict
+) -> None:
+    import datetime as dt
+
+    from etl_platform.archive import Archive, ArchiveKey
+
+    key = ArchiveKey(source="s", dataset="d", day=dt.date(2026, 11, 24), run_id="r", name="o.csv")
+    with Archive(str(archive_root)).stage(key) as staged:
+        staged.write(b"id\n1\n2\n")
+        staged.commit(source_url="test", content_type="text/csv")
+    result = ArchiveToSqlOperator(task_id="load", archive_paths=key.path, table="orders").execute(context)
+
+    assert result["rows"] == 2
+    sent = {(kind, name): value for kind, name, value in recorded}
+    assert sent[("incr", "etl_platform.load.orders.loads")] == 1
+    assert sent[("gauge", "etl_platform.load.orders.rows")] == 2
+    assert sent[("timing", "etl_platform.load.orders.duration")].total_seconds() == pytest.approx(
+        result["duration_seconds"], abs=0.001
+    )

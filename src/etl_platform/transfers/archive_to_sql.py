@@ -16,7 +16,7 @@ from etl_platform.archive import CHUNK_SIZE, Archive
 from etl_platform.dbapi import begin, connect, get_db_hook, quote_name
 from etl_platform.formats import CONTENT_TYPES, csv_records, jsonl_records, read_chunks
 from etl_platform.hooks.archive import ArchiveHook
-from etl_platform.metrics import Stopwatch
+from etl_platform.metrics import Stopwatch, emit_load
 from etl_platform.policy import DataError, RequestRejectedError
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ class ArchiveToSqlOperator(BaseOperator):
         """Load every payload, or none.
 
         :param context: the task's Airflow context.
-        :returns: ``table``, ``rows`` loaded, ``paths`` and ``duration_seconds``.
+        :returns: ``table``, ``rows`` loaded, ``paths`` and ``duration_seconds`` (also sent to stats).
         """
         stopwatch = Stopwatch()
         paths = _paths(self.archive_paths)
@@ -125,8 +125,10 @@ class ArchiveToSqlOperator(BaseOperator):
             raise
         finally:
             conn.close()
-        self.log.info("loaded %s rows from %s into %s", rows, paths, self.table)
-        return {"table": self.table, "rows": rows, "paths": paths, "duration_seconds": stopwatch.elapsed()}
+        duration = stopwatch.elapsed()
+        self.log.info("loaded %s rows from %s into %s in %.3f s", rows, paths, self.table, duration)
+        emit_load(table=self.table, rows=rows, duration_seconds=duration)
+        return {"table": self.table, "rows": rows, "paths": paths, "duration_seconds": duration}
 
     def _prepare(
         self, hook: DbApiHook, cursor: Any, table: str, columns: list[str], types: list[str]
