@@ -43,6 +43,8 @@ class CompletenessCheckOperator(SQLTableCheckOperator):
     :param database: the database, overriding the connection's. (templated)
     """
 
+    # Not extended from the parent's: its "sql" is built here from the checks, and "hook_params" is not
+    # an argument of this class, so neither is for DAG authors to template.
     template_fields: Sequence[str] = (
         "table",
         "conn_id",
