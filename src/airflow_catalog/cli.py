@@ -128,7 +128,9 @@ def make_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("publish", help="merge a built site into the published tree as VERSION")
     p.add_argument("--site", default=str(DEFAULT_SITE), help="the built site")
     p.add_argument("--version", required=True, help="a PEP 440 version, or `dev`")
-    p.add_argument("--target", required=True, help="a git repository (path or URL) or a plain folder")
+    p.add_argument(
+        "--target", required=True, help="a git repository (path or URL), a plain folder, or an fsspec URL (s3://...)"
+    )
     p.add_argument("--branch", default="gh-pages")
     p.add_argument("--title", default=None, help="the name shown in the switcher (default: the version)")
     p.set_defaults(run=publish)

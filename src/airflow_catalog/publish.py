@@ -5,7 +5,8 @@ or absent: in git, readers only ever see whole commits and the push is a compare
 rejected push is retried on top of the new head, a bounded number of times); in a folder, the new
 version is staged beside the old one and renamed into place, and ``versions.json`` is replaced last.
 A publish touches that version's folder, the aliases and the root files, nothing else, so its cost
-does not grow with the number of versions already published.
+does not grow with the number of versions already published. An fsspec URL (``s3://bucket/docs``)
+is an object store, written with the same guarantees by :mod:`airflow_catalog.object_store`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from airflow_catalog.git_utils import GitError, PushRejected, TreeEntry, Workspace, remote_url
+from airflow_catalog.object_store import StoreError, is_store_url, publish_to_store, read_previous_catalog
 from airflow_catalog.versions import (
     ALIASES,
     ROOT_FILES,
@@ -104,7 +106,8 @@ def publish_site(
 
     :param site: the built HTML folder.
     :param version: a PEP 440 version or ``dev``.
-    :param target: a git repository (path, URL or remote name) or a plain folder.
+    :param target: a git repository (path, URL or remote name), a plain folder, or an fsspec URL
+        of an object store such as ``s3://bucket/docs`` (see :mod:`airflow_catalog.object_store`).
     :param branch: the branch of a git target.
     :param title: the name the switcher shows; the version by default.
     :param attempts: pushes to try before giving up when the remote keeps refusing.
@@ -117,6 +120,13 @@ def publish_site(
     _check_target(target)
     check_site(site, name)
     entry = PublishedVersion.new(name, date=_now(), title=title)
+    if is_store_url(target):
+        done = publish_to_store(
+            target, name, lambda old: old.with_version(entry), site, attempts=attempts, backoff=backoff
+        )
+        summary = Outcome(done.versions, done.attempts).summary()
+        print(f"Published {name} to {target}: {summary}", flush=True)
+        return 0
     url = remote_url(target)
     if url is not None:
         outcome = _update_branch(
@@ -139,11 +149,16 @@ def unpublish_version(
     """
     name = normalise_version(version)
     _check_target(target)
-    url = remote_url(target)
 
     def change(old: Versions) -> Versions:
         return old.without(name)
 
+    if is_store_url(target):
+        done = publish_to_store(target, name, change, None, attempts=attempts, backoff=backoff)
+        summary = Outcome(done.versions, done.attempts).summary()
+        print(f"Unpublished {name} from {target}: {summary}", flush=True)
+        return 0
+    url = remote_url(target)
     if url is not None:
         outcome = _update_branch(url, branch, name, change, None, f"Unpublish {name}", attempts, backoff)
     else:
@@ -161,6 +176,11 @@ def previous_catalog(target: str, version: str, output: Path, branch: str = "gh-
     :returns: that version's name, or ``None`` (and no file) when there is none or it has no catalog.
     """
     name = normalise_version(version)
+    if is_store_url(target):
+        stored = read_previous_catalog(target, lambda versions: versions.previous(name))
+        if stored is not None:
+            output.write_bytes(stored[1])
+        return stored[0] if stored else None
     url = remote_url(target)
     if url is None:
         folder = Path(target)
@@ -374,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         previous = previous_catalog(args.target, args.version, args.output, branch=args.branch)
-    except (GitError, VersionError) as error:
+    except (GitError, StoreError, VersionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(previous or "")
@@ -385,6 +405,7 @@ __all__ = [
     "BUILD_INFO",
     "GitError",
     "PublishError",
+    "StoreError",
     "VersionError",
     "check_site",
     "main",

@@ -1,0 +1,315 @@
+"""Publishing real Sphinx builds to a real S3 API: moto's server on 127.0.0.1, reached through s3fs.
+
+The fixture starts ``moto_server`` on a free port and sets the credentials and the endpoint in the
+environment, where boto3 and s3fs read them, exactly as a CI job would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sphinx.application import Sphinx
+from sphinx.util.docutils import docutils_namespace
+
+from airflow_catalog.cli import main as cli
+from airflow_catalog.object_store import Store, StoreError, is_store_url, publish_to_store
+from airflow_catalog.publish import previous_catalog, publish_site, unpublish_version
+from airflow_catalog.versions import PublishedVersion, Versions
+
+ROOT = Path(__file__).parent / "roots" / "test-versioned"
+BuildSite = Callable[..., Path]
+PUBLISH = [sys.executable, "-m", "airflow_catalog", "publish"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real S3 API on 127.0.0.1; yields a boto3 client. Credentials live in the environment."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stderr is not None
+    for line in server.stderr:  # werkzeug says when it listens
+        if "Running on" in line:
+            break
+    else:
+        raise RuntimeError("moto_server exited before listening")
+    threading.Thread(target=server.stderr.read, daemon=True).start()  # a full pipe would block it
+    environment = {
+        "AWS_ACCESS_KEY_ID": "test-key",
+        "AWS_SECRET_ACCESS_KEY": "test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+    }
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    import boto3
+
+    yield boto3.client("s3")
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    server.terminate()
+    server.wait()
+
+
+@pytest.fixture
+def bucket(s3: object, request: pytest.FixtureRequest) -> str:
+    """An empty bucket of its own for each test; returns the tree's URL inside it."""
+    name = "docs-" + request.node.name.lower().replace("_", "-")[:50].strip("-")
+    s3.create_bucket(Bucket=name)  # type: ignore[attr-defined]
+    return f"s3://{name}/site"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> BuildSite:
+    """Build the tiny versioned site once per version and variant."""
+    built: dict[tuple[str, str, bool], Path] = {}
+
+    def make(version: str, guide: str = "", with_new_page: bool = True) -> Path:
+        key = (version, guide, with_new_page)
+        if key not in built:
+            out = tmp_path_factory.mktemp(f"site-{version}")
+            source = out / "src"
+            shutil.copytree(ROOT, source)
+            if guide:
+                (source / "guide.md").write_text(f"# Guide\n\n{guide}\n")
+            excluded = ["_build"] if with_new_page else ["_build", "new-in-1-2.md"]
+            with docutils_namespace():
+                app = Sphinx(
+                    str(source),
+                    str(source),
+                    str(out / "html"),
+                    str(out / "doctrees"),
+                    "html",
+                    confoverrides={"catalog_version": version, "exclude_patterns": excluded},
+                    status=None,
+                    warning=io.StringIO(),
+                    warningiserror=True,
+                )
+                app.build()
+            assert app.statuscode == 0
+            built[key] = out / "html"
+        return built[key]
+
+    return make
+
+
+def objects(s3: object, url: str) -> dict[str, str]:
+    """Every key below the tree with its ETag."""
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    found: dict[str, str] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):  # type: ignore[attr-defined]
+        found.update({item["Key"][len(prefix) + 1 :]: item["ETag"] for item in page.get("Contents", [])})
+    return found
+
+
+def read(s3: object, url: str, key: str) -> bytes:
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    return s3.get_object(Bucket=bucket, Key=f"{prefix}/{key}")["Body"].read()  # type: ignore[attr-defined,no-any-return]
+
+
+def listed(s3: object, url: str) -> dict[str, list[str]]:
+    """versions.json as version → aliases."""
+    return {entry["version"]: entry["aliases"] for entry in json.loads(read(s3, url, "versions.json"))}
+
+
+def files_of(html: Path) -> set[str]:
+    return {path.relative_to(html).as_posix() for path in html.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("s3://bucket/docs", True),
+        ("gs://bucket", True),
+        ("memory://site", True),
+        ("https://github.com/example/etl-platform.git", False),
+        ("ssh://git@github.com/example/etl-platform.git", False),
+        ("git@github.com:example/etl-platform.git", False),
+        ("file:///srv/gh-pages.git", False),
+        ("../gh-pages", False),
+        ("origin", False),
+    ],
+)
+def test_fsspec_urls_are_object_stores_and_git_urls_are_not(target: str, expected: bool) -> None:
+    assert is_store_url(target) is expected
+
+
+def test_two_versions_land_side_by_side_with_aliases_as_redirect_pages(
+    s3: object, bucket: str, site: BuildSite
+) -> None:
+    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+
+    assert listed(s3, bucket) == {"1.2.0": ["stable", "latest"], "1.1.0": []}
+    keys = objects(s3, bucket)
+    assert {key[len("1.2.0/") :] for key in keys if key.startswith("1.2.0/")} == files_of(site("1.2.0"))
+    assert {key[len("1.1.0/") :] for key in keys if key.startswith("1.1.0/")} == files_of(
+        site("1.1.0", with_new_page=False)
+    )
+    # An alias holds one small redirect page per page of its version, and nothing else.
+    html_pages = {key for key in files_of(site("1.2.0")) if key.endswith(".html")}
+    assert {key[len("stable/") :] for key in keys if key.startswith("stable/")} == html_pages
+    redirect = read(s3, bucket, "stable/new-in-1-2.html").decode()
+    assert 'url=../1.2.0/new-in-1-2.html"' in redirect and "location.hash" in redirect
+    assert len(redirect) < 600
+    assert "url=stable/" in read(s3, bucket, "index.html").decode()
+    head = s3.head_object(Bucket=bucket[5:].split("/")[0], Key="site/1.2.0/guide.html")  # type: ignore[attr-defined]
+    assert head["ContentType"] == "text/html"
+
+
+def test_republishing_replaces_only_that_version_and_drops_its_stale_pages(
+    s3: object, bucket: str, site: BuildSite
+) -> None:
+    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+    before = objects(s3, bucket)
+
+    republished = site("1.2.0", guide="Fixed after the release.", with_new_page=False)
+    publish_site(republished, "1.2.0", bucket, backoff=0)
+
+    after = objects(s3, bucket)
+    assert {k: v for k, v in after.items() if k.startswith("1.1.0/")} == {
+        k: v for k, v in before.items() if k.startswith("1.1.0/")
+    }
+    assert b"Fixed after the release." in read(s3, bucket, "1.2.0/guide.html")
+    # The page the new build no longer has is gone, from the version and from its alias.
+    assert "1.2.0/new-in-1-2.html" in before and "1.2.0/new-in-1-2.html" not in after
+    assert "stable/new-in-1-2.html" in before and "stable/new-in-1-2.html" not in after
+    assert {k[len("1.2.0/") :] for k in after if k.startswith("1.2.0/")} == files_of(republished)
+
+
+def test_unpublishing_moves_the_aliases_and_deletes_the_folder(
+    s3: object, bucket: str, site: BuildSite
+) -> None:
+    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+    unpublish_version("1.2.0", bucket, backoff=0)
+
+    assert listed(s3, bucket) == {"1.1.0": ["stable", "latest"]}
+    keys = objects(s3, bucket)
+    assert not any(key.startswith("1.2.0/") for key in keys)
+    assert "stable/new-in-1-2.html" not in keys  # 1.1.0 has no such page
+    assert 'url=../1.1.0/guide.html"' in read(s3, bucket, "stable/guide.html").decode()
+
+
+def test_a_file_that_cannot_be_read_stops_the_publish_before_anything_changes(
+    s3: object, bucket: str, site: BuildSite, tmp_path: Path
+) -> None:
+    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    before = {key: read(s3, bucket, key) for key in objects(s3, bucket)}
+    broken = tmp_path / "html"
+    shutil.copytree(site("1.2.0"), broken)
+    (broken / "_static" / "gone.css").symlink_to(tmp_path / "nowhere.css")
+
+    with pytest.raises(StoreError, match=r"cannot read .*gone\.css.*nothing was uploaded"):
+        publish_site(broken, "1.2.0", bucket, backoff=0)
+    assert {key: read(s3, bucket, key) for key in objects(s3, bucket)} == before
+
+
+def test_an_upload_refused_half_way_takes_the_new_version_back(
+    s3: object, bucket: str, site: BuildSite, tmp_path: Path
+) -> None:
+    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    before = {key: read(s3, bucket, key) for key in objects(s3, bucket)}
+    broken = tmp_path / "html"
+    shutil.copytree(site("1.2.0"), broken)
+    # A name that is not UTF-8 can live on disk but cannot be an S3 key: the request for it fails
+    # after the files before it were uploaded.
+    with open(os.fsencode(broken) + b"/zz\xff.html", "wb") as page:
+        page.write(b"<html></html>")
+
+    with pytest.raises(StoreError, match=r"uploading 1\.2\.0 .* failed half-way.*upload was removed"):
+        publish_site(broken, "1.2.0", bucket, backoff=0)
+    assert {key: read(s3, bucket, key) for key in objects(s3, bucket)} == before
+
+
+def test_a_lost_race_is_retried_on_top_of_the_winner(s3: object, bucket: str, site: BuildSite) -> None:
+    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    calls = 0
+
+    def change(old: Versions) -> Versions:
+        # Between this publisher's read of versions.json and its write, another release lands.
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+        return old.with_version(PublishedVersion.new("2.0.0rc1", date="2026-11-25T00:00:00Z"))
+
+    outcome = publish_to_store(bucket, "2.0.0rc1", change, site("2.0.0rc1"), attempts=3, backoff=0)
+
+    assert outcome.attempts == 2
+    assert listed(s3, bucket) == {"2.0.0rc1": ["latest"], "1.2.0": ["stable"], "1.1.0": []}
+    assert 'url=../1.2.0/guide.html"' in read(s3, bucket, "stable/guide.html").decode()
+    assert 'url=../2.0.0rc1/guide.html"' in read(s3, bucket, "latest/guide.html").decode()
+
+
+def test_losing_every_race_leaves_versions_json_without_the_change(
+    s3: object, bucket: str, site: BuildSite
+) -> None:
+    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    store = Store(bucket)
+
+    def change(old: Versions) -> Versions:
+        listing, token = store.read("versions.json")
+        assert listing is not None and store.replace("versions.json", listing + b" ", token)
+        return old.with_version(PublishedVersion.new("1.2.0", date="2026-11-25T00:00:00Z"))
+
+    with pytest.raises(StoreError, match=r"replaced by someone else 3 times in a row"):
+        publish_to_store(bucket, "1.2.0", change, site("1.2.0"), attempts=3, backoff=0)
+    assert listed(s3, bucket) == {"1.1.0": ["stable", "latest"]}
+
+
+def test_two_publishes_racing_in_two_processes_both_land(s3: object, bucket: str, site: BuildSite) -> None:
+    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    processes = [
+        subprocess.Popen(
+            [*PUBLISH, "--site", str(site(version)), "--version", version, "--target", bucket],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for version in ("1.2.0", "2.0.0rc1")
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    assert listed(s3, bucket) == {"2.0.0rc1": ["latest"], "1.2.0": ["stable"], "1.1.0": []}
+    assert 'url=../1.2.0/guide.html"' in read(s3, bucket, "stable/guide.html").decode()
+
+
+def test_the_command_line_and_the_previous_catalog_read_the_store(
+    s3: object, bucket: str, site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    older = tmp_path / "1.1.0"
+    shutil.copytree(site("1.1.0", with_new_page=False), older)
+    (older / "catalog.json").write_text('{"schema_version": 1}')
+    assert cli(["publish", "--site", str(older), "--version", "1.1.0", "--target", bucket]) == 0
+    assert "Published 1.1.0 to s3://" in capsys.readouterr().out
+
+    output = tmp_path / "previous.json"
+    assert previous_catalog(bucket, "1.2.0", output) == "1.1.0"
+    assert output.read_text() == '{"schema_version": 1}'
+    assert previous_catalog(bucket, "1.0.0", tmp_path / "none.json") is None
