@@ -6,6 +6,7 @@ each full build costs tens of seconds, so every test reads the same output.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -354,3 +355,32 @@ def test_diagram_note_opens_its_policy_page(site: SiteBuild, page: Any) -> None:
     # target="_top": the whole page moves on, not just the picture inside its <object>.
     assert page.url == f"{base}docs/data-quality.html"
     assert page.locator("h1").inner_text().startswith("Data quality")
+
+
+#: Class names the hand-written pages use on purpose although the catalog does not list them:
+#: hypothetical classes of the guides and bad examples, patterns, and hooks of uncatalogued providers.
+NAMES_NOT_IN_CATALOG = {
+    "S3ToArchiveOperator",  # the class the "Add an operator" guide writes
+    "FetchOrdersOperator",  # a badly named example on the conventions page
+    "XOperator",
+    "XToYOperator",
+    "XHook",
+    "XSensor",
+    "S3Hook",  # amazon provider
+    "FTPHook",  # ftp provider, the parent of FtpArchiveHook
+    "BaseOperator",  # Airflow's base classes
+    "BaseHook",
+    "BaseSensorOperator",
+}
+
+
+def test_class_names_in_the_docs_exist_in_the_catalog(site: SiteBuild) -> None:
+    catalog = json.loads((site.html / "catalog.json").read_text(encoding="utf-8"))
+    catalogued = {entry["name"] for entry in catalog["entries"]}
+    sources = [site.source / "index.md", *(site.source / "docs").rglob("*.md")]
+    sources += (site.source / "docs" / "diagrams").glob("*.dot")
+    pattern = re.compile(r"\b[A-Z]\w*(?:Operator|Hook|Sensor|Trigger|Notifier)\b")
+    mentioned = {name for path in sources for name in pattern.findall(path.read_text(encoding="utf-8"))}
+    assert {"HttpToArchiveOperator", "ArchiveToSqlOperator", "ArchiveHook"} <= mentioned
+    unknown = mentioned - catalogued - NAMES_NOT_IN_CATALOG
+    assert not unknown, f"the docs name classes the catalog does not have (renamed?): {sorted(unknown)}"
