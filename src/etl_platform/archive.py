@@ -7,8 +7,9 @@ it at ``{name}.manifest.json``. ``root`` is any fsspec URL, reached through Airf
 Writing goes to a hidden ``.partial`` file in the same folder and is moved into place only when the last
 byte is written and hashed, so readers never see a partial payload. Writing the same bytes to the same key
 again is a no-op; different bytes at the same key raise :class:`ArchiveConflictError`, never an overwrite.
-Two writers racing for one key both pass the existence check before either moves its file; Airflow runs
-one task instance per run and key, which is why the check is not a lock.
+On a local disk the move is a hard link, which fails when the key is taken, so two writers racing for
+one key cannot both publish; on object stores the key is checked, then the file moved (Airflow runs one
+task instance per run and key, so the window between the two is not a lock anyone relies on).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,6 +27,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
+from fsspec.implementations.local import LocalFileSystem
 
 from etl_platform.policy import DataError
 
@@ -206,8 +209,9 @@ class StagedPayload:
         """
         self._wait()
         self._file.close()
-        existing = self.archive.find(self.key.path)
-        if existing is not None:
+        if not self._publish():
+            existing = self.archive.find(self.key.path)
+            assert existing is not None, "a payload that blocked publishing is there"
             self.partial.unlink()
             self.committed = True
             if existing.sha256 != self.sha256:
@@ -217,7 +221,6 @@ class StagedPayload:
                     "overwrites: archive the new payload under another run or name"
                 )
             return existing
-        self.partial.move(self.final)
         manifest = Manifest(
             path=self.key.path,
             size=self.size,
@@ -231,6 +234,23 @@ class StagedPayload:
         self.committed = True
         self.created = True
         return manifest
+
+    def _publish(self) -> bool:
+        """Move the staged file into place unless a payload is already there; say whether it moved."""
+        if isinstance(self.final.fs, LocalFileSystem):
+            try:
+                os.link(self.partial.path, self.final.path)
+            except FileExistsError:
+                return False
+            except OSError:
+                pass  # a file system without hard links: check, then move, as on object stores
+            else:
+                self.partial.unlink()
+                return True
+        if self.archive.find(self.key.path) is not None:
+            return False
+        self.partial.move(self.final)
+        return True
 
     def discard(self) -> None:
         """Remove the staging file unless the payload was committed."""
