@@ -59,8 +59,16 @@ def index_site(site: Path) -> IndexReport:
     :returns: how many pages were indexed and how long it took.
     """
     site = site.resolve()
-    if not (site / "index.html").is_file():
+    home = site / "index.html"
+    if not home.is_file():
         raise SearchIndexError(f"{site} holds no index.html: build the site before indexing it")
+    # Without the marks Pagefind would index every page whole, sidebar and footer included, for a
+    # search page that Sphinx's own search would still own.
+    if "data-pagefind-body" not in home.read_text(encoding="utf-8", errors="replace"):
+        raise SearchIndexError(
+            f"{home} has no data-pagefind-body mark: add airflow_catalog.search_ext to the extensions in "
+            "conf.py and build again"
+        )
     started = time.perf_counter()
     staged = site / f".{BUNDLE}-{uuid.uuid4().hex}"
     try:
@@ -69,11 +77,6 @@ def index_site(site: Path) -> IndexReport:
         with ThreadPoolExecutor(max_workers=1) as worker:
             worker.submit(asyncio.run, _index(site, staged)).result()
         pages = searchable_pages(staged)
-        if pages == 0:
-            raise SearchIndexError(
-                f"Pagefind found no searchable page in {site}: load airflow_catalog.search_ext in conf.py, "
-                "which marks each page's content with data-pagefind-body"
-            )
         _swap(staged, site / BUNDLE)
     except SearchIndexError:
         shutil.rmtree(staged, ignore_errors=True)
