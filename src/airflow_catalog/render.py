@@ -2,13 +2,12 @@
 
 A page that is rewritten gets a new modification time and Sphinx re-reads it; a page left alone is
 not re-read. So every generated text must be a pure function of what the page shows: a class page
-carries a digest of its entry, its findings and the class's source, and nothing that changes from
+carries a digest of its entry, its findings and its connection types, and nothing that changes from
 one build to the next (no dates, no absolute paths, no set ordering).
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import hashlib
 import json
@@ -17,7 +16,6 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -180,23 +178,6 @@ def _hidden_toctree(docnames: Iterable[str]) -> str:
     return f".. toctree::\n   :hidden:\n\n{listed}" if listed else ""
 
 
-@cache
-def _module_classes(path: str) -> dict[str, str]:
-    """Source text of each top-level class of a module file, by class name."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        tree = ast.parse(text)
-    except (OSError, SyntaxError, ValueError):
-        return {}
-    # Sliced from one split: ``ast.get_source_segment`` splits the whole file again for every class.
-    lines = text.splitlines(keepends=True)
-    return {
-        node.name: "".join(lines[node.lineno - 1 : node.end_lineno])
-        for node in tree.body
-        if isinstance(node, ast.ClassDef)
-    }
-
-
 def module_file(module: str) -> str | None:
     """Return the file of a module without importing it (its parent packages are imported)."""
     loaded = sys.modules.get(module)
@@ -210,31 +191,16 @@ def module_file(module: str) -> str | None:
     return spec.origin if spec is not None and spec.origin not in (None, "built-in", "frozen") else None
 
 
-def class_source_digest(entry: CatalogEntry) -> str:
-    """Hash of the class statement's source text, so an edited method docstring rewrites the page.
-
-    Only the class's own statement counts: editing another class of the same module leaves this
-    page alone (autodoc would otherwise re-read every page of that module).
-    """
-    path = module_file(entry.module)
-    source = _module_classes(path).get(entry.name, "") if path else ""
-    return hashlib.sha256(source.encode()).hexdigest()[:16]
-
-
 def entry_digest(entry: CatalogEntry, findings: Iterable[Finding], conn_types: Iterable[str]) -> str:
-    """Hash of everything a class page shows that does not come from autodoc.
+    """Hash of everything a class page shows, autodoc's reference of a constructor-only page included.
 
-    The source location is left out: the page does not show it, and lines added above a class
-    (to its neighbour) move it without changing the page.
+    An operator's reference is its docstring and signature, both in the entry, so the digest alone
+    decides when the page is read again (see :data:`CONSTRUCTOR_KINDS`). The source location is
+    left out: the page does not show it, and lines added above a class move it.
     """
     shown = dataclasses.replace(entry, source=None)
     payload = json.dumps(
-        [
-            Catalog(entries=(shown,), findings=tuple(findings)).to_json(),
-            list(conn_types),
-            class_source_digest(entry),
-        ],
-        sort_keys=True,
+        [Catalog(entries=(shown,), findings=tuple(findings)).to_json(), list(conn_types)], sort_keys=True
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 

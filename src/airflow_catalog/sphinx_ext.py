@@ -284,18 +284,21 @@ def resolve_missing(
 
 
 def forget_module_dependencies(app: Sphinx, doctree: nodes.document) -> None:
-    """Drop autodoc's dependency of a class page on its module file.
+    """Drop autodoc's dependency of an operator's page on its module file.
 
     autodoc makes every page that documents a module's object depend on the module's file, so
-    editing one class would re-read the pages of all its neighbours. The page's own text already
-    carries a digest of its class's source, which rewrites it (and only it) when the class changes.
+    editing one class would re-read the pages of all its neighbours. An operator, sensor or
+    transfer page shows only what its entry holds (docstring and constructor), and the page's text
+    carries the entry's digest, which rewrites it (and only it) when the class changes. A hook's,
+    trigger's or notifier's page also shows its methods: it keeps the dependency.
     """
     docname = app.env.current_document.docname
     state = state_of(app.env)
     if state is None or not docname.startswith(render.GENERATED_DIR + "/"):
         return
+    entry = state.index.by_path.get(docname.removeprefix(render.GENERATED_DIR + "/"))
     dependencies = app.env.dependencies.get(docname)
-    if dependencies:
+    if entry is not None and entry.kind in render.CONSTRUCTOR_KINDS and dependencies:
         dependencies.difference_update({dep for dep in dependencies if str(dep).endswith(".py")})
 
 

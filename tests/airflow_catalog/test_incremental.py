@@ -63,3 +63,13 @@ def test_a_summary_change_reads_the_page_and_the_pages_that_list_it(site: Path) 
     assert "twice" in (site / "_build/html/catalog/_generated/package-own_pkg.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_a_hook_method_docstring_change_reads_the_hook_page_only(site: Path) -> None:
+    # A hook's page documents its methods, which its entry does not hold: it depends on its module.
+    before = read_times(site)
+    edit(site / "pkgs/vendor_pkg/operators.py", "Return a client, as", "Return a fresh client, as")
+    build(site)
+    assert reread(before, read_times(site)) == {"catalog/_generated/vendor_pkg.operators.BucketHook"}
+    hook_page = site / "_build/html/catalog/_generated/vendor_pkg.operators.BucketHook.html"
+    assert "Return a fresh client" in hook_page.read_text(encoding="utf-8")
