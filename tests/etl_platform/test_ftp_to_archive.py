@@ -90,7 +90,9 @@ def test_fault_matrix(
 @pytest.mark.parametrize(
     ("problem", "expected"), [("unreachable", "failed-retried"), ("missing folder", "failed-not-retried")]
 )
+@pytest.mark.parametrize("on_empty", ALL)
 def test_server_problems(
+    on_empty: str,
     problem: str,
     expected: str,
     ftp_server: FtpServer,
@@ -104,7 +106,7 @@ def test_server_problems(
             "AIRFLOW_CONN_FTP_DEFAULT",
             json.dumps({"conn_type": "ftp", "host": "127.0.0.1", "port": free_port()}),
         )
-    assert outcome(make_op(directory="/nowhere"), context) == expected
+    assert outcome(make_op(directory="/nowhere", on_empty=on_empty), context) == expected
     assert archived_files(archive_root) == []
 
 

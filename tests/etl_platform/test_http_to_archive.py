@@ -97,13 +97,14 @@ def test_5xx_and_timeouts_are_retried_in_the_task_but_4xx_is_not(
     assert http_server.requests == ["/orders"] * attempts
 
 
+@pytest.mark.parametrize("on_empty", ["fail", "skip", "succeed"])
 def test_unreachable_source_is_retried_by_airflow(
-    archive_root: Path, context: dict, outcome: Any, monkeypatch: pytest.MonkeyPatch
+    on_empty: str, archive_root: Path, context: dict, outcome: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(
         "AIRFLOW_CONN_CLOSED", json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": free_port()})
     )
-    assert outcome(make_op(http_conn_id="closed"), context) == "failed-retried"
+    assert outcome(make_op(http_conn_id="closed", on_empty=on_empty), context) == "failed-retried"
     assert archived_files(archive_root) == []
 
 
