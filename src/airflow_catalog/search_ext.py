@@ -2,7 +2,7 @@
 
 Sphinx's search box and page read ``searchindex.js``; this extension points the theme's box at a
 search page that runs Pagefind's UI over the bundle :mod:`airflow_catalog.search` writes after the
-build. On that page:
+build, and stops Sphinx from building the index nothing reads any more. On that page:
 
 - every catalogued class can be filtered by **kind**, **package** and **connection type** (the
   class pages carry them as ``<meta data-pagefind-filter>`` tags, added here from the catalog the
@@ -36,6 +36,7 @@ KIND, PACKAGE, CONNECTION_TYPE = "kind", "package", "connection type"
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the search page's templates and script, and mark each page's content and filters."""
     app.connect("config-inited", add_templates)
+    app.connect("builder-inited", retire_sphinx_search)
     app.connect("html-page-context", mark_page)
     return {"version": __version__, "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
 
@@ -48,6 +49,16 @@ def add_templates(app: Sphinx, config: Config) -> None:
         config.templates_path = [*config.templates_path, templates]
     if static not in config.html_static_path:
         config.html_static_path = [*config.html_static_path, static]
+
+
+def retire_sphinx_search(app: Sphinx) -> None:
+    """Stop Sphinx from feeding every page to ``searchindex.js``, which no page reads any more.
+
+    The search page is still written, from this package's template, as an additional page.
+    """
+    if getattr(app.builder, "search", False) and app.builder.format == "html":
+        app.builder.search = False  # type: ignore[attr-defined]
+        app.config.html_additional_pages = {"search": "search.html", **app.config.html_additional_pages}
 
 
 def mark_page(

@@ -146,3 +146,12 @@ def test_a_failed_index_makes_the_build_unpublishable(
 def test_a_bundle_without_its_entry_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(SearchIndexError, match=r"no readable pagefind-entry\.json"):
         searchable_pages(tmp_path)
+
+
+def test_the_search_page_runs_pagefind_and_sphinx_builds_no_index_of_its_own(built: Build) -> None:
+    assert not (built.html / "searchindex.js").exists()
+    search_page = built.page("search")
+    assert "pagefind/pagefind-ui.js" in search_page and "_static/catalog-search.js" in search_page
+    assert "searchtools.js" not in search_page
+    # Every page's search box leads there.
+    assert 'id="catalog-search-form" class="wy-form" action="search.html"' in built.page("index")
