@@ -437,17 +437,13 @@ class UpstreamDocstringFilter(logging.Filter):
 #: Loggers whose warnings, on an upstream page, come from the docstring rather than from our build.
 DOCSTRING_LOGGERS = (
     "sphinx.sphinx_autodoc_typehints",
-    "sphinx.sphinx.util.docutils",
+    "sphinx.sphinx.util.docutils",  # docutils' messages about the text it parses
     "sphinx.sphinx.ext.autodoc",
-    "sphinx.sphinx.ext.autodoc._documenters",
-    "sphinx.sphinx.ext.autodoc.importer",
-    "sphinx.sphinx.ext.autodoc._generate",
-    "sphinx.sphinx.ext.autodoc._directive",
     "sphinx.sphinx.util.inspect",
     "sphinx.sphinx.util.nodes",
+    "sphinx.sphinx.util.typing",
     "sphinx.sphinx.domains.python",
     "sphinx.sphinx.domains.python._object",
-    "sphinx.sphinx.domains",
 )
 
 
