@@ -60,4 +60,5 @@ html_theme_options = {
 }
 html_static_path = ["docs/_static"]
 html_css_files = ["site.css"]
+html_js_files = ["site.js"]
 html_last_updated_fmt = None

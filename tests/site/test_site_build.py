@@ -103,7 +103,12 @@ def assert_built_cleanly(process: subprocess.CompletedProcess[str]) -> None:
     """Fail with Sphinx's warnings (or the end of its output) when the build failed or warned."""
     output = process.stdout + process.stderr
     warnings = [line for line in output.splitlines() if "WARNING" in line or "ERROR" in line]
-    assert process.returncode == 0, "the site build failed:\n" + "\n".join(warnings or [output[-4000:]])
+    assert process.returncode == 0, (
+        f"the site build failed with status {process.returncode}:\n"
+        + "\n".join(warnings)
+        + f"\n--- end of its output ---\n{process.stdout[-2000:]}"
+        + f"\n--- end of its errors ---\n{process.stderr[-3000:]}"
+    )
     assert not warnings, "the build printed warnings:\n" + "\n".join(warnings)
 
 
@@ -342,12 +347,14 @@ def test_add_an_operator_guide_example_passes_every_convention(tmp_path: Path) -
 
 
 @pytest.mark.browser
-def test_diagram_note_opens_its_policy_page(site: SiteBuild, page: Any) -> None:
+def test_diagram_is_named_and_its_note_opens_the_policy_page(site: SiteBuild, page: Any) -> None:
     # From file://, as `make docs` prints it: served over HTTP, an unpublished build's missing
     # versions.json (read by the version switcher) shows as a 404 in the console.
     base = site.html.as_uri() + "/"
     page.goto(f"{base}docs/testing.html")
     page.wait_for_load_state("load")
+    # Screen readers get the alt text as the picture's name (docs/_static/site.js).
+    assert page.get_by_role("img", name=re.compile(r"^A DAG with five tasks")).count() == 1
     diagram = next(frame for frame in page.frames if frame.url.endswith(".svg"))
     note = diagram.locator("a", has_text="data-quality checks")
     with page.expect_navigation():
