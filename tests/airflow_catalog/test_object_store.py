@@ -313,3 +313,24 @@ def test_the_command_line_and_the_previous_catalog_read_the_store(
     assert previous_catalog(bucket, "1.2.0", output) == "1.1.0"
     assert output.read_text() == '{"schema_version": 1}'
     assert previous_catalog(bucket, "1.0.0", tmp_path / "none.json") is None
+
+
+def test_a_store_without_conditional_writes_gets_the_same_tree(site: BuildSite, tmp_path: Path) -> None:
+    import fsspec
+
+    url = f"memory://{tmp_path.name}/site"
+    publish_site(site("1.1.0", with_new_page=False), "1.1.0", url, backoff=0)
+    publish_site(site("1.2.0"), "1.2.0", url, backoff=0)
+    unpublish_version("1.1.0", url, backoff=0)
+
+    fs = fsspec.filesystem("memory")
+    root = f"/{tmp_path.name}/site"
+    assert [entry["version"] for entry in json.loads(fs.cat_file(f"{root}/versions.json"))] == ["1.2.0"]
+    assert not fs.exists(f"{root}/1.1.0")
+    assert b"url=../1.2.0/guide.html" in fs.cat_file(f"{root}/stable/guide.html")
+    assert Store(url).conditional is False
+
+
+def test_an_unknown_store_says_which_back_end_to_install(site: BuildSite) -> None:
+    with pytest.raises(StoreError, match=r"cannot open gs://bucket/docs: .*install the fsspec back end"):
+        publish_site(site("1.2.0"), "1.2.0", "gs://bucket/docs", backoff=0)
