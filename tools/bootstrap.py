@@ -48,7 +48,7 @@ def ensure_uv() -> None:
 
 def ensure_system_packages(target: str) -> None:
     """Install the Debian packages ``target`` needs whose programs are missing."""
-    missing = [package for name in NEEDS[target] for package, present in [SYSTEM_PACKAGES[name]] if not present()]
+    missing = [SYSTEM_PACKAGES[name][0] for name in NEEDS[target] if not SYSTEM_PACKAGES[name][1]()]
     if not missing:
         return
     if shutil.which("apt-get") is None:

@@ -6,6 +6,7 @@ This module only parses arguments; each verb is a plain function in the module t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,10 +44,8 @@ def serve(args: argparse.Namespace) -> int:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
         print(f"Serving {site} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 
@@ -61,7 +60,9 @@ def check(args: argparse.Namespace) -> int:
     """Print the conventions findings of the given packages; 1 when any is an error."""
     from airflow_catalog.commands import check_conventions
 
-    return check_conventions(args.packages, output_format=args.format, exclude=args.exclude, strict=args.strict)
+    return check_conventions(
+        args.packages, output_format=args.format, exclude=args.exclude, strict=args.strict
+    )
 
 
 def diff(args: argparse.Namespace) -> int:
@@ -110,7 +111,9 @@ def make_parser() -> argparse.ArgumentParser:
         ("check", check, "check PACKAGE... against the conventions; exit 1 on errors"),
     ):
         p = verbs.add_parser(name, help=help_text)
-        p.add_argument("packages", nargs="+", metavar="PACKAGE", help="import name, e.g. airflow.providers.http")
+        p.add_argument(
+            "packages", nargs="+", metavar="PACKAGE", help="import name, e.g. airflow.providers.http"
+        )
         p.add_argument("--exclude", action="append", default=[], metavar="MODULE", help="module to leave out")
         p.add_argument("--strict", action="store_true", help="a module that fails to import is an error")
         p.set_defaults(run=run)
@@ -129,7 +132,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", default=str(DEFAULT_SITE), help="the built site")
     p.add_argument("--version", required=True, help="a PEP 440 version, or `dev`")
     p.add_argument(
-        "--target", required=True, help="a git repository (path or URL), a plain folder, or an fsspec URL (s3://...)"
+        "--target",
+        required=True,
+        help="a git repository (path or URL), a plain folder, or an fsspec URL (s3://...)",
     )
     p.add_argument("--branch", default="gh-pages")
     p.add_argument("--title", default=None, help="the name shown in the switcher (default: the version)")
