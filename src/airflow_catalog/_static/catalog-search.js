@@ -48,6 +48,7 @@
       showImages: false,
       resetStyles: false,
       openFilters: ["kind"],
+      showEmptyFilters: false,
       // Pagefind's default waits 300 ms after each keystroke; its index chunks answer far sooner.
       debounceTimeoutMs: 0,
       autofocus: true,
