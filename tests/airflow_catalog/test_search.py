@@ -7,6 +7,7 @@ URL, title and filters): the tests read those to see exactly what the browser wi
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import shutil
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
 
 from airflow_catalog.search import SearchIndexError, index_after_build, index_site, searchable_pages
 
@@ -155,3 +157,29 @@ def test_the_search_page_runs_pagefind_and_sphinx_builds_no_index_of_its_own(bui
     assert "searchtools.js" not in search_page
     # Every page's search box leads there.
     assert 'id="catalog-search-form" class="wy-form" action="search.html"' in built.page("index")
+
+
+def test_a_site_without_the_catalog_is_searchable_without_filters(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(Path(__file__).parent / "roots" / "test-versioned", source)
+    warnings = io.StringIO()
+    app = SphinxTestApp(
+        "html",
+        srcdir=source,
+        builddir=source / "_build",
+        confoverrides={
+            "extensions": ["myst_parser", "airflow_catalog.versioning_ext", "airflow_catalog.search_ext"]
+        },
+        status=io.StringIO(),
+        warning=warnings,
+    )
+    try:
+        app.build()
+        assert app.statuscode == 0 and not warnings.getvalue()
+    finally:
+        app.cleanup()
+    html = Path(app.outdir)
+    assert "data-pagefind-filter" not in (html / "guide.html").read_text(encoding="utf-8")
+    index_site(html)
+    assert {fragment["meta"]["title"] for fragment in fragments(html).values()} >= {"Guide", "Versioned"}
+    assert all(fragment["filters"] == {} for fragment in fragments(html).values())

@@ -7,6 +7,7 @@ lacks. A third copy is served unpublished, as ``make serve`` serves a local buil
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -167,3 +168,17 @@ def test_all_versions_from_an_alias_merges_the_other_versions_only(site: str, pa
         "links => links.map(a => a.href)"
     )
     assert all(link.startswith((site + "stable/", site + "1.0.0/")) for link in links), links
+
+
+def test_a_site_built_by_sphinx_alone_says_how_to_get_its_index(
+    tree: Path, static_server: Callable[[Path], str], page: Any, tmp_path: Path
+) -> None:
+    unindexed = tmp_path / "html"
+    shutil.copytree(tree / "2.0.0", unindexed)
+    shutil.rmtree(unindexed / "pagefind")
+    page.goto(static_server(unindexed) + "search.html?q=bucket")
+    message = page.locator(".catalog-search-missing")
+    assert "build it with `make docs`" in message.inner_text()
+    # The one error expected: the browser reports the missing pagefind-ui.js.
+    assert all("404" in error for error in page.console_errors)
+    page.console_errors.clear()

@@ -90,6 +90,14 @@
     });
   }
 
+  if (typeof PagefindUI === "undefined") {
+    // Sphinx alone writes this page; the index comes from the step after it.
+    holder.textContent =
+      "This site has no search index: build it with `make docs` (python -m airflow_catalog build), " +
+      "which indexes the pages after Sphinx.";
+    holder.className = "admonition warning catalog-search-missing";
+    return;
+  }
   start(false);
   if (location.protocol === "file:" || !folder || (folder !== builtAs && folder !== "stable" && folder !== "latest")) {
     return;
