@@ -155,6 +155,19 @@ def test_all_versions_finds_the_page_only_the_other_version_has(site: str, page:
     page.wait_for_url(site + "2.0.0/docs/added-in-two.html")
 
 
+def test_back_to_this_version_searches_this_version_only(site: str, page: Any) -> None:
+    page.goto(site + "1.0.0/search.html")
+    page.locator("#catalog-search-scope").wait_for()
+    search(page, NEW_WORD)
+    page.locator("input[name=catalog-search-scope][value=all]").check()
+    assert result_titles(page) == ["Added in two \u2014 2.0.0"]
+    page.locator("input[name=catalog-search-scope][value=version]").check()
+    page.wait_for_function(
+        "() => /No results/.test(document.querySelector('.pagefind-ui__message')?.textContent || '')"
+    )
+    assert page.locator(RESULTS).count() == 0
+
+
 def test_all_versions_from_an_alias_merges_the_other_versions_only(site: str, page: Any) -> None:
     page.goto(site + "stable/search.html?q=FirstOperator")
     page.locator("#catalog-search-scope").wait_for()

@@ -34,6 +34,14 @@
     return result;
   }
 
+  function restart(allVersions) {
+    // Every UI of the page shares the one Pagefind instance of pagefind.js, which keeps the indexes
+    // merged into it: drop it, so that "this version" after "all" searches this version only.
+    import(new URL("pagefind/pagefind.js", versionRoot).href)
+      .then(function (pagefind) { return pagefind.destroy(); })
+      .then(function () { start(allVersions); });
+  }
+
   function start(allVersions) {
     var input = holder.querySelector("input");
     if (input) query = input.value;
@@ -85,7 +93,7 @@
       scope.querySelector(".catalog-search-current").textContent = current.title;
       scope.hidden = false;
       scope.addEventListener("change", function (event) {
-        start(event.target.value === "all");
+        restart(event.target.value === "all");
       });
     });
   }
