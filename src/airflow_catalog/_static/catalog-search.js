@@ -34,42 +34,50 @@
     return result;
   }
 
-  function restart(allVersions) {
-    // Every UI of the page shares the one Pagefind instance of pagefind.js, which keeps the indexes
-    // merged into it: drop it, so that "this version" after "all" searches this version only.
-    import(new URL("pagefind/pagefind.js", versionRoot).href)
-      .then(function (pagefind) { return pagefind.destroy(); })
-      .then(function () { start(allVersions); });
+  var UI_OPTIONS = {
+    showSubResults: true,
+    showImages: false,
+    resetStyles: false,
+    openFilters: ["kind"],
+    showEmptyFilters: false,
+    // Pagefind's default waits 300 ms after each keystroke; its index chunks answer far sooner.
+    debounceTimeoutMs: 0,
+    autofocus: true,
+  };
+  var scopes = {};
+  var shown = null;
+
+  function bundleOf(root) {
+    return { bundlePath: root.pathname + "pagefind/", baseUrl: root.pathname };
   }
 
-  function start(allVersions) {
-    var input = holder.querySelector("input");
-    if (input) query = input.value;
-    // Pagefind's UI has no way to change its indexes once made: a fresh element gets a fresh UI.
+  // The UIs of one page share the Pagefind instance of one pagefind.js URL, and an instance keeps
+  // every index merged into it. So "all versions" is a second UI whose primary bundle is another
+  // version's (another URL, another instance) with this version merged in, made once and kept.
+  function create(allVersions) {
     var element = document.createElement("div");
-    element.id = "catalog-search";
-    holder.replaceWith(element);
-    holder = element;
-    var options = {
-      element: element,
-      showSubResults: true,
-      showImages: false,
-      resetStyles: false,
-      openFilters: ["kind"],
-      showEmptyFilters: false,
-      // Pagefind's default waits 300 ms after each keystroke; its index chunks answer far sooner.
-      debounceTimeoutMs: 0,
-      autofocus: true,
-    };
-    if (allVersions) {
-      options.mergeIndex = others.map(function (name) {
-        var base = new URL(name + "/", siteRoot).pathname;
-        return { bundlePath: base + "pagefind/", baseUrl: base, indexWeight: 0.8 };
-      });
-      options.processResult = labelVersion;
+    var options = Object.assign({ element: element }, UI_OPTIONS);
+    if (allVersions && others.length) {
+      var roots = others.map(function (name) { return new URL(name + "/", siteRoot); });
+      var primary = bundleOf(roots[0]);
+      Object.assign(options, primary, { indexWeight: 0.8, processResult: labelVersion });
+      options.mergeIndex = [Object.assign(bundleOf(versionRoot), { indexWeight: 1 })].concat(
+        roots.slice(1).map(function (root) { return Object.assign(bundleOf(root), { indexWeight: 0.8 }); })
+      );
     }
-    var ui = new PagefindUI(options);
-    if (query) ui.triggerSearch(query);
+    return { element: element, ui: new PagefindUI(options) };
+  }
+
+  function show(allVersions) {
+    var key = allVersions && others.length ? "all" : "version";
+    if (shown === key) return;
+    var input = holder.querySelector(".pagefind-ui__search-input");
+    if (input) query = input.value;
+    if (!scopes[key]) scopes[key] = create(allVersions);
+    // Swapped, not hidden: only the UI in use is in the page.
+    holder.replaceChildren(scopes[key].element);
+    shown = key;
+    if (query) scopes[key].ui.triggerSearch(query);
   }
 
   function offerScope(entries) {
@@ -93,7 +101,7 @@
       scope.querySelector(".catalog-search-current").textContent = current.title;
       scope.hidden = false;
       scope.addEventListener("change", function (event) {
-        restart(event.target.value === "all");
+        show(event.target.value === "all");
       });
     });
   }
@@ -106,7 +114,7 @@
     holder.className = "admonition warning catalog-search-missing";
     return;
   }
-  start(false);
+  show(false);
   if (location.protocol === "file:" || !folder || (folder !== builtAs && folder !== "stable" && folder !== "latest")) {
     return;
   }
