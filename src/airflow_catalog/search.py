@@ -55,7 +55,8 @@ def index_site(site: Path) -> IndexReport:
     """Index every HTML page of ``site`` into ``site/pagefind``.
 
     :param site: a built HTML site.
-    :raises SearchIndexError: when the folder holds no HTML page or Pagefind fails.
+    :raises SearchIndexError: when the folder holds no built site, its pages were built without
+        :mod:`airflow_catalog.search_ext` (no ``data-pagefind-body`` marks), or Pagefind fails.
     :returns: how many pages were indexed and how long it took.
     """
     site = site.resolve()
