@@ -339,6 +339,10 @@ class CatalogEntryDirective(SphinxDirective):
             )
             return []
         self.index = state.index
+        # Straight quotes on the whole page (autodoc's reference below included): the text is about
+        # code, where ``'json'`` or ``['.sql']`` must not turn into typographic quotes. It also
+        # spares the smart-quotes pass over every annotation sphinx-autodoc-typehints parses.
+        self.state.document.settings.smart_quotes = False
         result: list[nodes.Node] = []
         if entry.summary:
             result.extend(self.parse(entry.summary))

@@ -85,3 +85,10 @@ def test_a_real_provider_builds_without_a_warning(tmp_path: Path) -> None:
     assert build.warnings == []
     page = build.page(f"{GENERATED}/airflow.providers.http.operators.http.HttpOperator")
     assert "HttpOperator (how-to guide)" in text_of(page) or "(how-to guide)" in text_of(page)
+
+
+def test_quotes_in_code_like_text_stay_straight(site: Build) -> None:
+    # The docstring says: e.g. "second". Typographic quotes would not be the string to pass.
+    page = site.page(f"{GENERATED}/own_pkg.operators.SecondOperator")
+    assert "“second”" not in page and "&#8220;second" not in page
+    assert "&quot;second&quot;" in page or '"second"' in page

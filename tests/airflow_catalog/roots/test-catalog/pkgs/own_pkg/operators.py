@@ -31,7 +31,7 @@ class SecondOperator(BaseOperator):
 
     Failure behaviour: nothing can fail.
 
-    :param label: what to call it.
+    :param label: what to call it, e.g. "second".
     """
 
     def __init__(self, *, label: str = "second", **kwargs: Any) -> None:
