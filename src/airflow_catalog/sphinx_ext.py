@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ from airflow_catalog.xrefs import (
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "_static"
+ENV_VERSION = 2
 _IMPORT_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
@@ -571,7 +573,7 @@ def table(
     css_class: str,
 ) -> nodes.table:
     """Build a docutils table; a cell is a string, one node or a list of nodes."""
-    result = nodes.table(classes=[css_class])
+    result = nodes.table(classes=css_class.split())
     group = nodes.tgroup(cols=len(headers))
     result += group
     for width in widths:
@@ -601,6 +603,82 @@ def table(
         body += row_of(cells)
     group += body
     return result
+
+
+class CatalogFindingsDirective(SphinxDirective):
+    """``.. catalog-findings::`` with one ``[rule, severity, class, problem, fix]`` JSON array a line.
+
+    Draws the count of findings by rule and the table of every finding, each rule linked to its
+    explanation on the conventions page and each class to its page.
+    """
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        """Return the two tables."""
+        try:
+            findings = [json.loads(line) for line in self.content if line.strip()]
+        except ValueError as error:
+            logger.warning(
+                "catalog-findings: invalid content (%s); run the build again",
+                error,
+                type="catalog",
+                subtype="page",
+                location=self.get_location(),
+            )
+            return []
+        state = state_of(self.env)
+        counts = Counter((rule, severity) for rule, severity, *_ in findings)
+        summary = table(
+            ["Rule", "Severity", "Findings"],
+            [
+                [self.rule_link(rule), severity, str(count)]
+                for (rule, severity), count in sorted(counts.items())
+            ],
+            [30, 30, 40],
+            "catalog-list",
+        )
+        rows = [
+            [self.rule_link(rule), severity, self.class_link(path, state), problem, fix]
+            for rule, severity, path, problem, fix in findings
+        ]
+        every = table(
+            ["Rule", "Severity", "Class", "Problem", "Fix"],
+            rows,
+            [8, 8, 20, 32, 32],
+            "catalog-list catalog-findings",
+        )
+        return [summary, every]
+
+    def rule_link(self, rule: str) -> nodes.Node:
+        """Return a reference to the rule's section of the conventions page (label ``cat00N``)."""
+        xref = pending_xref(
+            "",
+            refdomain="std",
+            reftype="ref",
+            reftarget=rule.lower(),
+            refexplicit=True,
+            refwarn=True,
+            refdoc=self.env.current_document.docname,
+        )
+        xref += nodes.inline(rule, rule)
+        return xref
+
+    def class_link(self, import_path: str, state: CatalogState | None) -> nodes.Node:
+        """Return a link to the class's page, or its import path as code when it has none."""
+        if state is None or import_path not in state.index.by_path:
+            return nodes.literal(import_path, import_path)
+        name = import_path.rsplit(".", 1)[-1]
+        xref = pending_xref(
+            "",
+            refdomain="std",
+            reftype="doc",
+            reftarget="/" + render.class_docname(import_path),
+            refexplicit=True,
+            refdoc=self.env.current_document.docname,
+        )
+        xref += nodes.inline(name, name)
+        return xref
 
 
 class catalog_finder(nodes.General, nodes.Element):
@@ -709,6 +787,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     app.add_directive("catalog-entry", CatalogEntryDirective)
     app.add_directive("catalog-finder", CatalogFinderDirective)
+    app.add_directive("catalog-findings", CatalogFindingsDirective)
     app.add_node(
         catalog_finder,
         html=(visit_finder_html, None),
@@ -724,4 +803,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", forget_module_dependencies, priority=900)
     app.connect("missing-reference", resolve_missing, priority=400)
     app.connect("build-finished", write_catalog_json)
-    return {"version": __version__, "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
+    # Bump ENV_VERSION whenever a directive draws different nodes: the pages' text would not change,
+    # so only a new environment makes Sphinx read them again.
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

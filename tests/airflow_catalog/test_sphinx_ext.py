@@ -129,3 +129,12 @@ def test_diagrams_are_drawn_by_one_dot_process(tmp_path: Path) -> None:
     page = build.page(f"{GENERATED}/hostile_pkg.operators.widget.WidgetOperator")
     (image,) = re.findall(r"(graphviz-[0-9a-f]+\.svg)", page)[:1]
     assert "WidgetOperator" in (build.html / "_images" / image).read_text(encoding="utf-8")
+
+
+def test_conformance_page_lists_every_finding_with_its_rule_and_class(hostile_site: Build) -> None:
+    catalog = Catalog.load(hostile_site.html / "catalog.json")
+    page = hostile_site.page("catalog/conformance")
+    body = page.split('class="catalog-list', 2)[2]  # the table of every finding, after the counts
+    assert body.count('href="../docs/conventions.html#cat0') == len(catalog.findings)
+    for finding in catalog.findings:
+        assert f"_generated/{finding.import_path}.html" in body
