@@ -12,16 +12,14 @@ bundle (or none) and never half of one.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
+import subprocess
+import sys
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-
-from pagefind.index import IndexConfig, PagefindIndex
 
 #: The search bundle's folder inside the site.
 BUNDLE = "pagefind"
@@ -29,6 +27,14 @@ BUNDLE = "pagefind"
 EXCLUDE_SELECTORS = (".headerlink", ".copybtn")
 #: Characters that belong to words in this site's vocabulary (``template_fields``, ``conn_id``...).
 INCLUDE_CHARACTERS = "_"
+#: Files of the bundle the search page loads first; an empty one breaks search for every reader.
+REQUIRED_FILES = (
+    "pagefind.js",
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-entry.json",
+    "pagefind-worker.js",
+)
 #: Written by :mod:`airflow_catalog.versioning_ext` when the Sphinx build finished cleanly.
 BUILD_INFO = "build-info.json"
 
@@ -73,18 +79,11 @@ def index_site(site: Path) -> IndexReport:
     started = time.perf_counter()
     staged = site / f".{BUNDLE}-{uuid.uuid4().hex}"
     try:
-        # Pagefind's Python API is asynchronous; a thread of its own gives it an event loop even when
-        # the caller already runs one (Playwright's sync API, a notebook).
-        with ThreadPoolExecutor(max_workers=1) as worker:
-            worker.submit(asyncio.run, _index(site, staged)).result()
+        _run_pagefind(site, staged)
         pages = searchable_pages(staged)
         _swap(staged, site / BUNDLE)
-    except SearchIndexError:
+    finally:
         shutil.rmtree(staged, ignore_errors=True)
-        raise
-    except Exception as error:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise SearchIndexError(f"Pagefind could not index {site}: {error}") from error
     return IndexReport(pages=pages, seconds=time.perf_counter() - started, bundle=site / BUNDLE)
 
 
@@ -110,8 +109,13 @@ def index_after_build(site: Path) -> int:
 def searchable_pages(bundle: Path) -> int:
     """Return how many pages a written bundle makes searchable, from its ``pagefind-entry.json``.
 
-    :raises SearchIndexError: when the bundle has no readable entry file.
+    :raises SearchIndexError: when the bundle has no readable entry file, or a file the search page
+        loads is missing or empty.
     """
+    for name in REQUIRED_FILES:
+        path = bundle / name
+        if not path.is_file() or path.stat().st_size == 0:
+            raise SearchIndexError(f"Pagefind's bundle in {bundle} lacks {name} or it is empty: index again")
     try:
         entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
         return sum(int(language["page_count"]) for language in entry["languages"].values())
@@ -121,16 +125,23 @@ def searchable_pages(bundle: Path) -> int:
         ) from error
 
 
-async def _index(site: Path, output: Path) -> None:
-    config: IndexConfig = {
-        "exclude_selectors": list(EXCLUDE_SELECTORS),
-        "include_characters": INCLUDE_CHARACTERS,
-        "output_path": str(output),
-    }
-    # The context writes the bundle when the block ends without an error, and never after one.
-    async with PagefindIndex(config) as index:
-        # Only pages marked with data-pagefind-body are indexed: not the search page or the general index.
-        await index.add_directory(str(site))
+def _run_pagefind(site: Path, output: Path) -> None:
+    """Run Pagefind's command line on ``site``, writing the bundle to ``output``.
+
+    The command line, not Pagefind's Python API: the API's service process is terminated when its
+    context closes, and under load here that once left a 0-byte ``pagefind.js`` in a bundle it had
+    reported written. The command exits only when every file is.
+
+    :raises SearchIndexError: with Pagefind's own output when it fails.
+    """
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(output)]
+    for selector in EXCLUDE_SELECTORS:
+        command += ["--exclude-selectors", selector]
+    command += ["--include-characters", INCLUDE_CHARACTERS, "--quiet"]
+    process = subprocess.run(command, capture_output=True, text=True)
+    if process.returncode:
+        output_text = (process.stderr or process.stdout).strip()[-2000:]
+        raise SearchIndexError(f"Pagefind could not index {site} (exit {process.returncode}): {output_text}")
 
 
 def _swap(staged: Path, bundle: Path) -> None:

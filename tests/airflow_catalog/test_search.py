@@ -145,9 +145,17 @@ def test_a_failed_index_makes_the_build_unpublishable(
     assert not (site / "build-info.json").exists()
 
 
-def test_a_bundle_without_its_entry_file_is_reported(tmp_path: Path) -> None:
+def test_a_bundle_with_a_missing_or_empty_file_is_reported(site: Path) -> None:
+    index_site(site)
+    bundle = site / "pagefind"
+    assert searchable_pages(bundle) == len(fragments(site))
+    (bundle / "pagefind.js").write_bytes(b"")
+    with pytest.raises(SearchIndexError, match=r"lacks pagefind\.js or it is empty: index again"):
+        searchable_pages(bundle)
+    (bundle / "pagefind.js").write_text("export {};")
+    (bundle / "pagefind-entry.json").write_text("{")
     with pytest.raises(SearchIndexError, match=r"no readable pagefind-entry\.json"):
-        searchable_pages(tmp_path)
+        searchable_pages(bundle)
 
 
 def test_the_search_page_runs_pagefind_and_sphinx_builds_no_index_of_its_own(built: Build) -> None:
