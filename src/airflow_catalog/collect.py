@@ -11,7 +11,7 @@ from airflow_catalog.conventions import check_entries
 from airflow_catalog.discover import FoundClass, package_info, provider_info_files, read_module, walk_package
 from airflow_catalog.examples import build_index, example_files
 from airflow_catalog.extract import PackageContext, extract, source_files
-from airflow_catalog.model import Catalog, CatalogEntry, ConnectionType, ImportProblem, PackageInfo
+from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, PackageInfo
 
 
 def collect_catalog(
@@ -106,9 +106,7 @@ def _with_hook_names(info: PackageInfo, hook_names: dict[str, str]) -> PackageIn
     types = tuple(
         connection
         if connection.hook_name
-        else ConnectionType(
-            connection.conn_type, connection.hook_class, hook_names.get(connection.hook_class)
-        )
+        else dataclasses.replace(connection, hook_name=hook_names.get(connection.hook_class))
         for connection in info.connection_types
     )
     return dataclasses.replace(info, connection_types=types)

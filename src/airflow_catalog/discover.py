@@ -37,6 +37,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from airflow_catalog.connections import form_from_provider_info
 from airflow_catalog.model import ConnectionType, ImportProblem, Kind, PackageInfo
 
 #: Folders that hold example DAGs or tests, not catalogued classes: importing them would run DAG code.
@@ -620,6 +621,7 @@ def package_info(import_name: str, own: Sequence[str] | None) -> tuple[PackageIn
             conn_type=str(item.get("connection-type", "")),
             hook_class=str(item.get("hook-class-name", "")),
             hook_name=item.get("hook-name"),
+            form=form_from_provider_info(item),
         )
         for item in info.get("connection-types", [])
         if item.get("connection-type")

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from airflow_catalog import docstrings
+from airflow_catalog.connections import form_from_hook
 from airflow_catalog.discover import FoundClass, ModuleSource, is_airflow_core, load_object, written_name
 from airflow_catalog.examples import ExampleIndex
 from airflow_catalog.model import (
     CatalogEntry,
+    ConnectionForm,
     Deprecation,
     HookIdentity,
     Kind,
@@ -117,7 +119,7 @@ def _from_object(found: FoundClass, cls: type, context: PackageContext) -> Catal
         deferrable=any(p.name == "deferrable" for p in parameters)
         or any(_calls_self_defer(node) for _, node in nodes if node is not None),
         deprecation=_deprecation(docstring, own_node, cls.__dict__.get("__deprecated__"), found.source),
-        hook=_hook_identity({a: getattr(cls, a, None) for a in HOOK_ATTRIBUTES})
+        hook=_hook_identity({a: getattr(cls, a, None) for a in HOOK_ATTRIBUTES}, form_from_hook(cls))
         if found.kind is Kind.HOOK
         else None,
         uses_hooks=tuple(uses),
@@ -639,8 +641,8 @@ def _hook_path(written: str, source: ModuleSource) -> str | None:
     return None if path.startswith("airflow.") and not path.startswith("airflow.providers.") else path
 
 
-def _hook_identity(values: dict[str, Any]) -> HookIdentity:
-    return HookIdentity(**{name: _text_or_none(values.get(name)) for name in HOOK_ATTRIBUTES})
+def _hook_identity(values: dict[str, Any], form: ConnectionForm | None = None) -> HookIdentity:
+    return HookIdentity(**{name: _text_or_none(values.get(name)) for name in HOOK_ATTRIBUTES}, form=form)
 
 
 def _location(found: FoundClass, context: PackageContext, node: ast.ClassDef | None) -> SourceLocation | None:

@@ -74,12 +74,17 @@ class Deprecation:
 
 @dataclass(frozen=True)
 class HookIdentity:
-    """How a hook names its connection (the four class attributes Airflow reads)."""
+    """How a hook names its connection (the four class attributes Airflow reads).
+
+    :param form: the connection form its own ``get_ui_field_behaviour()`` and
+        ``get_connection_form_widgets()`` declare (used when the provider metadata declares none).
+    """
 
     conn_type: str | None = None
     conn_name_attr: str | None = None
     default_conn_name: str | None = None
     hook_name: str | None = None
+    form: ConnectionForm | None = None
 
 
 @dataclass(frozen=True)
@@ -144,12 +149,73 @@ class CatalogEntry:
 
 
 @dataclass(frozen=True)
+class StandardField:
+    """How a connection form shows one of Airflow's own fields (``ui-field-behaviour``).
+
+    :param name: ``host``, ``schema``, ``login``, ``password``, ``port``, ``extra`` or ``description``.
+    :param hidden: whether the form leaves it out.
+    :param label: the label that replaces the field's name, if any.
+    :param placeholder: the example text shown in the empty field, if any.
+    """
+
+    name: str
+    hidden: bool = False
+    label: str | None = None
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtraField:
+    """A field a connection type adds to its form, stored under its name in the connection's extra.
+
+    :param name: the key in the extra JSON object.
+    :param label: what the form calls it.
+    :param type: its JSON type: ``string``, ``integer``, ``number`` or ``boolean``.
+    :param description: the help text, empty when none.
+    :param default: its default value, ``None`` when it has none.
+    :param choices: the values it may take, empty when any.
+    :param sensitive: whether it holds a secret (a password field).
+    :param placeholder: the example text shown in the empty field, if any.
+    """
+
+    name: str
+    label: str = ""
+    type: str = "string"
+    description: str = ""
+    default: str | int | float | bool | None = None
+    choices: tuple[str, ...] = ()
+    sensitive: bool = False
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionForm:
+    """A connection type's form: how the standard fields show and which extra fields it adds.
+
+    :param standard_fields: the standard fields it hides, relabels or gives a placeholder.
+    :param extra_fields: the fields it adds to the extra JSON object.
+    :param source: where it was read: ``provider-info`` (``conn-fields``/``ui-field-behaviour``) or
+        ``hook`` (the hook's ``get_ui_field_behaviour()``/``get_connection_form_widgets()``).
+    :param problems: declarations Airflow ignores or cannot read, each with the fix.
+    """
+
+    standard_fields: tuple[StandardField, ...] = ()
+    extra_fields: tuple[ExtraField, ...] = ()
+    source: str = ""
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ConnectionType:
-    """A connection type a provider declares, and the hook that implements it."""
+    """A connection type a provider declares, and the hook that implements it.
+
+    :param form: the form its provider metadata declares, ``None`` when the metadata declares none.
+    """
 
     conn_type: str
     hook_class: str
     hook_name: str | None = None
+    form: ConnectionForm | None = None
 
 
 @dataclass(frozen=True)
@@ -284,9 +350,11 @@ __all__ = [
     "SCHEMA_VERSION",
     "Catalog",
     "CatalogEntry",
+    "ConnectionForm",
     "ConnectionType",
     "Deprecation",
     "Example",
+    "ExtraField",
     "Finding",
     "HookIdentity",
     "ImportProblem",
@@ -295,4 +363,5 @@ __all__ = [
     "Parameter",
     "Severity",
     "SourceLocation",
+    "StandardField",
 ]
