@@ -137,12 +137,14 @@ def _from_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
     template_fields = _strings(attributes.get("template_fields", ()))
     declared = list(_static_declared(node, found.import_path))
     declared_names = {d.name for d in declared}
+    airflow_params: dict[str, _Declared] = {}
     if _init_takes_kwargs(node) or _init_of(node) is None:
-        for base in _resolved_bases(node, found.source):
-            extra, _ = _runtime_declared(base, context)
+        for base in _resolved_bases(node, found.source, include_core=True):
+            extra, core = _runtime_declared(base, context)
             declared.extend(d for d in extra if d.name not in declared_names)
             declared_names.update(d.name for d in extra)
-    parameters = _describe(found.import_path, declared, {}, docstring, [], template_fields)
+            airflow_params.update((name, d) for name, d in core.items() if name not in airflow_params)
+    parameters = _describe(found.import_path, declared, airflow_params, docstring, [], template_fields)
     template_fields = _in_parameter_order(template_fields, parameters)
     return CatalogEntry(
         import_path=found.import_path,
@@ -217,16 +219,23 @@ def _passing_chain(cls: type) -> Iterator[type]:
 
 
 def _runtime_declared(cls: type, context: PackageContext) -> tuple[list[_Declared], dict[str, _Declared]]:
-    """Return the parameters ``cls`` accepts (own first, then inherited) and those Airflow's classes take."""
+    """Return the parameters ``cls`` accepts: own first, then inherited in MRO order.
+
+    Airflow's own bases count too (``task_id``, ``retries``… of ``BaseOperator``, ``poke_interval``
+    of ``BaseSensorOperator``): a DAG author passes them to the class, and their origin lets the page
+    fold them and the conventions leave them alone. The second value holds those of Airflow's.
+    """
     declared: dict[str, _Declared] = {}
     airflow_params: dict[str, _Declared] = {}
     for klass in cls.__mro__:
         if "__init__" not in klass.__dict__:
             continue
         own, passes_on = _init_parameters(klass, context)
-        into = airflow_params if is_airflow_core(klass) else declared
         for parameter in own:
-            into.setdefault(parameter.name, parameter)
+            if parameter.name not in declared:
+                declared[parameter.name] = parameter
+                if is_airflow_core(klass):
+                    airflow_params[parameter.name] = parameter
         if not passes_on:
             break
     return list(declared.values()), airflow_params
@@ -268,17 +277,15 @@ def _describe(
 ) -> tuple[Parameter, ...]:
     """Attach descriptions to declared parameters; add parameters the docstring alone documents."""
     own = docstrings.param_descriptions(docstring)
-    by_class = {
-        f"{klass.__module__}.{klass.__qualname__}": docstrings.param_descriptions(
-            docstrings.clean(klass.__dict__.get("__doc__"))
-        )
-        for klass in chain
-    }
+    by_class = {f"{klass.__module__}.{klass.__qualname__}": _class_descriptions(klass) for klass in chain}
+    # Airflow's bases describe their own parameters; looked up only for those, never as a fallback
+    # for a provider's parameter of the same name.
+    core = {origin: _core_descriptions(origin) for origin in {p.origin for p in accepted_by_airflow.values()}}
     templated = set(template_fields)
     documented_types = docstrings.param_types(docstring)
 
     def description(name: str, origin: str) -> str:
-        for described in (by_class.get(origin, {}), own, *by_class.values()):
+        for described in (by_class.get(origin, {}), own, *by_class.values(), core.get(origin, {})):
             if described.get(name):
                 return described[name]
         return ""
@@ -316,9 +323,26 @@ def _describe(
     return tuple(parameters)
 
 
+_DESCRIPTIONS: dict[type, dict[str, str]] = {}
+
+
+def _class_descriptions(klass: type) -> dict[str, str]:
+    """Return the ``:param:`` descriptions of a class's docstring; a base shared by many is parsed once."""
+    cached = _DESCRIPTIONS.get(klass)
+    if cached is None:
+        cached = docstrings.param_descriptions(docstrings.clean(klass.__dict__.get("__doc__")))
+        _DESCRIPTIONS[klass] = cached
+    return cached
+
+
+def _core_descriptions(origin: str) -> dict[str, str]:
+    klass = load_object(origin)
+    return _class_descriptions(klass) if isinstance(klass, type) else {}
+
+
 def _declared(parameter: inspect.Parameter, origin: str, written: dict[str, str]) -> _Declared:
     required = parameter.default is inspect.Parameter.empty
-    default = None if required else written.get(parameter.name) or _safe_repr(parameter.default)
+    default = None if required else _default_text(written.get(parameter.name), parameter.default)
     return _Declared(
         name=parameter.name,
         type=_annotation_text(parameter.annotation),
@@ -327,6 +351,22 @@ def _declared(parameter: inspect.Parameter, origin: str, written: dict[str, str]
         positional=parameter.kind in _POSITIONAL,
         origin=origin,
     )
+
+
+def _default_text(written: str | None, value: Any) -> str:
+    """Return the default as the source writes it, with its value when the source writes an expression.
+
+    ``HttpHook.default_conn_name`` says where the default comes from, ``'http_default'`` what a DAG
+    author gets: the page shows ``HttpHook.default_conn_name = 'http_default'``.
+    """
+    shown = _safe_repr(value)
+    if written is None or written == shown:
+        return shown
+    try:
+        ast.literal_eval(written)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return f"{written} = {shown}"
+    return written
 
 
 def _signature(function: Any) -> inspect.Signature | None:
@@ -410,12 +450,15 @@ def _init_takes_kwargs(node: ast.ClassDef) -> bool:
     return init is not None and init.args.kwarg is not None
 
 
-def _resolved_bases(node: ast.ClassDef, source: ModuleSource) -> Iterator[type]:
-    """Yield the bases of a class read from source that are classes of modules which did import."""
+def _resolved_bases(node: ast.ClassDef, source: ModuleSource, include_core: bool = False) -> Iterator[type]:
+    """Yield the bases of a class read from source that are classes of modules which did import.
+
+    :param include_core: also Airflow's own bases (``BaseOperator``), whose parameters the class accepts.
+    """
     for base in node.bases:
         written = written_name(base)
         obj = load_object(source.resolve(written)) if written else None
-        if isinstance(obj, type) and not is_airflow_core(obj):
+        if isinstance(obj, type) and (include_core or not is_airflow_core(obj)):
             yield obj
 
 
