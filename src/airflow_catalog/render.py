@@ -372,6 +372,7 @@ def connection_page(conn_type: str, entries: list[CatalogEntry], index: CatalogI
         parts.append(_entries_table(entries))
     else:
         parts.append("\nNo catalogued class uses it.\n")
+    parts.append(f"\n.. catalog-connection-builder:: {conn_type}\n")
     return "".join(parts)
 
 
