@@ -17,6 +17,7 @@ extensions = [
     "sphinx.ext.graphviz",
     "sphinx_copybutton",
     "airflow_catalog",
+    "airflow_catalog.connection_builder_ext",
     "airflow_catalog.versioning_ext",
     "airflow_catalog.search_ext",
 ]

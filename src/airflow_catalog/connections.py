@@ -290,16 +290,22 @@ def connection_uses(conn_type: str, index: CatalogIndex) -> list[ConnectionUse]:
 
 
 def _default_id(default: str | None, hook: CatalogEntry) -> str | None:
-    """Turn a default as written (``'http_default'``, ``HttpHook.default_conn_name``) into an id."""
+    """Turn a default as written into a connection id.
+
+    Extraction writes an expression with its value (``HttpHook.default_conn_name = 'http_default'``),
+    a literal as it is (``'http_default'``), or the expression alone when its value is unknown.
+    """
     if default is None:
         return None
+    try:
+        value = ast.literal_eval(default.rsplit(" = ", 1)[-1])
+    except (ValueError, SyntaxError):
+        value = None
+    if isinstance(value, str):
+        return value
     if default.endswith("default_conn_name") and hook.hook is not None:
         return hook.hook.default_conn_name
-    try:
-        value = ast.literal_eval(default)
-    except (ValueError, SyntaxError):
-        return None
-    return value if isinstance(value, str) else None
+    return None
 
 
 def scheme(conn_type: str) -> str:

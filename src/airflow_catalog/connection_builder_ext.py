@@ -1,0 +1,234 @@
+"""The connection builder on each connection type's page, a Sphinx extension beside ``airflow_catalog``.
+
+``.. catalog-connection-builder:: http`` draws two things from the collected catalog: the table of
+every parameter that takes a connection id of that type (with its default id), and a form built from
+the type's declared fields that writes the connection as a URI, as JSON and as an
+``AIRFLOW_CONN_<ID>`` environment variable. The form's data travels in the page as JSON; the script
+``connection-builder.js`` computes the three outputs in the browser, so nothing is sent anywhere.
+
+A connection page is re-read when its builder's data changes even if the page's text did not
+(``env-get-outdated``), so a new field in the provider metadata reaches the page on the next build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.writers.html5 import HTML5Translator
+
+from airflow_catalog import __version__, render
+from airflow_catalog.connections import ConnectionUse, builder_data, connection_uses, implementing_hooks
+from airflow_catalog.sphinx_ext import state_of, table
+
+logger = logging.getLogger(__name__)
+
+JS_FILE = "connection-builder.js"
+CSS_FILE = "connection-builder.css"
+
+
+class connection_builder(nodes.General, nodes.Element):
+    """The builder's form: its data travels in ``node['data']``."""
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _page_data(conn_type: str, index: render.CatalogIndex) -> dict[str, Any]:
+    """Everything a builder directive shows for ``conn_type``: what its digest covers."""
+    uses = connection_uses(conn_type, index)
+    return {
+        "builder": builder_data(conn_type, index),
+        "uses": [[use.entry.import_path, use.parameter.name, use.default] for use in uses],
+        "hooks": [hook.import_path for hook in implementing_hooks(conn_type, index)],
+    }
+
+
+class ConnectionBuilderDirective(SphinxDirective):
+    """``.. catalog-connection-builder:: conn_type``: who takes the connection, and the builder."""
+
+    required_arguments = 1
+    final_argument_whitespace = True
+
+    def run(self) -> list[nodes.Node]:
+        """Return the table of parameters taking this connection type, then the builder's form."""
+        conn_type = self.arguments[0].strip()
+        state = state_of(self.env)
+        if state is None:
+            logger.warning(
+                "catalog-connection-builder: no catalog was collected; add airflow_catalog to extensions",
+                type="catalog",
+                subtype="connection",
+                location=self.get_location(),
+            )
+            return []
+        index = state.index
+        data = _page_data(conn_type, index)
+        digests = _digests(self.env)
+        digests[self.env.current_document.docname] = (conn_type, _digest(data))
+        result: list[nodes.Node] = []
+        result.extend(self.uses_section(conn_type, index))
+        anchor = nodes.make_id(f"catalog-connection-builder-{conn_type}")
+        title = "Connection builder"
+        result.append(nodes.rubric(title, title, ids=[anchor], classes=["catalog-section"]))
+        result.append(
+            nodes.paragraph(
+                "",
+                "Fill in the fields to get the connection as a URI, as JSON and as an environment "
+                "variable. It is computed in your browser: nothing you type is sent anywhere.",
+            )
+        )
+        result.append(connection_builder("", data=data["builder"]))
+        return result
+
+    def uses_section(self, conn_type: str, index: render.CatalogIndex) -> list[nodes.Node]:
+        """Return the table of hooks and parameters that take a connection id of this type."""
+        rows: list[list[nodes.Node | str]] = []
+        for hook in implementing_hooks(conn_type, index):
+            identity = hook.hook
+            assert identity is not None, "implementing_hooks returns hooks only"
+            rows.append(
+                [
+                    self.class_link(hook.import_path, hook.name),
+                    "hook",
+                    self.code(identity.conn_name_attr),
+                    self.code(identity.default_conn_name),
+                ]
+            )
+        uses: list[ConnectionUse] = connection_uses(conn_type, index)
+        for use in uses:
+            rows.append(
+                [
+                    self.class_link(use.entry.import_path, use.entry.name),
+                    str(use.entry.kind),
+                    self.code(use.parameter.name),
+                    self.code(use.default) if use.default else ("required" if use.parameter.required else ""),
+                ]
+            )
+        title = "Connection id parameters"
+        anchor = nodes.make_id(f"catalog-connection-parameters-{conn_type}")
+        heading = nodes.rubric(title, title, ids=[anchor], classes=["catalog-section"])
+        if not rows:
+            return [heading, nodes.paragraph("", "No catalogued class takes a connection id of this type.")]
+        return [
+            heading,
+            table(
+                ["Class", "Kind", "Parameter", "Default connection id"],
+                rows,
+                [35, 12, 28, 25],
+                "catalog-list",
+            ),
+        ]
+
+    def code(self, text: str | None) -> nodes.Node | str:
+        """Return ``text`` as inline code, or an empty cell."""
+        return nodes.literal(text, text) if text else ""
+
+    def class_link(self, import_path: str, name: str) -> nodes.Node:
+        """Return a link to a class's catalog page."""
+        xref = pending_xref(
+            "",
+            refdomain="std",
+            reftype="doc",
+            reftarget="/" + render.class_docname(import_path),
+            refexplicit=True,
+            refdoc=self.env.current_document.docname,
+        )
+        xref += nodes.inline(name, name)
+        return xref
+
+
+def _digests(env: BuildEnvironment) -> dict[str, tuple[str, str]]:
+    """Docname → (connection type, digest of its builder's data), kept in the pickled environment."""
+    if not hasattr(env, "catalog_connection_digests"):
+        env.catalog_connection_digests = {}  # type: ignore[attr-defined]
+    return env.catalog_connection_digests  # type: ignore[attr-defined]
+
+
+def outdated_builders(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """At ``env-get-outdated``: the pages whose builder data changed although their text did not."""
+    state = state_of(env)
+    if state is None:
+        return []
+    return [
+        docname
+        for docname, (conn_type, digest) in _digests(env).items()
+        if docname not in removed and _digest(_page_data(conn_type, state.index)) != digest
+    ]
+
+
+def forget_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    """At ``env-purge-doc``: drop a page's digest (it is recorded again when the page is read)."""
+    _digests(env).pop(docname, None)
+
+
+def merge_digests(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    """At ``env-merge-info``: take the digests a parallel reader recorded."""
+    theirs = _digests(other)
+    _digests(env).update({docname: theirs[docname] for docname in docnames if docname in theirs})
+
+
+def json_for_script(value: Any) -> str:
+    """Serialise ``value`` for a ``<script type="application/json">`` element.
+
+    ``<``, ``>`` and ``&`` become JSON escapes, so no text in provider metadata (a label holding
+    ``</script>``) can end the element early; ``JSON.parse`` reads the escapes back as the characters.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def visit_builder_html(self: HTML5Translator, node: connection_builder) -> None:
+    """Write the builder's container, its data and the text shown without JavaScript."""
+    self.body.append(
+        '<div class="catalog-connection-builder" data-connection-builder="">'
+        "<noscript><p>The connection builder needs JavaScript.</p></noscript>"
+        '<script type="application/json" class="catalog-connection-data">'
+        f"{json_for_script(node['data'])}</script>"
+        "</div>"
+    )
+    raise nodes.SkipNode
+
+
+def skip_builder(self: Any, node: connection_builder) -> None:
+    """Other builders: the form has no text form."""
+    raise nodes.SkipNode
+
+
+def add_assets(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: nodes.document | None
+) -> None:
+    """At ``html-page-context``: the builder's script and style, on the pages that hold a builder."""
+    if doctree is not None and any(doctree.findall(connection_builder)):
+        app.add_css_file(CSS_FILE)
+        app.add_js_file(JS_FILE, defer="defer")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directive, its node, the assets and the events that keep its pages fresh."""
+    # ``airflow_catalog`` loads this extension (its connection pages use the directive), collects the
+    # catalog and puts ``_static``, where our assets live, on the static path.
+    app.add_directive("catalog-connection-builder", ConnectionBuilderDirective)
+    app.add_node(
+        connection_builder,
+        html=(visit_builder_html, None),
+        latex=(skip_builder, None),
+        text=(skip_builder, None),
+        man=(skip_builder, None),
+        texinfo=(skip_builder, None),
+    )
+    app.connect("env-get-outdated", outdated_builders)
+    app.connect("env-purge-doc", forget_doc)
+    app.connect("env-merge-info", merge_digests)
+    app.connect("html-page-context", add_assets)
+    return {"version": __version__, "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
