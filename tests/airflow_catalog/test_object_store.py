@@ -246,6 +246,24 @@ def test_an_upload_refused_half_way_takes_the_new_version_back(
     assert {key: read(s3, bucket, key) for key in objects(s3, bucket)} == before
 
 
+def test_a_republish_refused_half_way_deletes_nothing_and_keeps_versions_json(
+    s3: object, bucket: str, site: BuildSite, tmp_path: Path
+) -> None:
+    publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+    before = objects(s3, bucket)
+    listing = read(s3, bucket, "versions.json")
+    broken = tmp_path / "html"
+    shutil.copytree(site("1.2.0", with_new_page=False), broken)
+    with open(os.fsencode(broken) + b"/zz\xff.html", "wb") as page:
+        page.write(b"<html></html>")
+
+    with pytest.raises(StoreError, match=r"failed half-way.*publish again to finish the republish"):
+        publish_site(broken, "1.2.0", bucket, backoff=0)
+    # Pages may be new or old, but none is gone: not even the one the new build no longer has.
+    assert set(objects(s3, bucket)) == set(before)
+    assert read(s3, bucket, "versions.json") == listing
+
+
 def test_a_lost_race_is_retried_on_top_of_the_winner(s3: object, bucket: str, site: BuildSite) -> None:
     publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
     calls = 0
