@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
-from airflow_catalog.model import Catalog, CatalogEntry, Finding, Kind, PackageInfo
+from airflow_catalog.model import Catalog, CatalogEntry, Finding, Kind, PackageInfo, Parameter
 
 #: Where generated pages live, relative to the Sphinx source folder (git-ignored).
 GENERATED_DIR = "catalog/_generated"
@@ -203,6 +203,28 @@ def entry_digest(entry: CatalogEntry, findings: Iterable[Finding], conn_types: I
         [Catalog(entries=(shown,), findings=tuple(findings)).to_json(), list(conn_types)], sort_keys=True
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def is_airflow_origin(origin: str) -> bool:
+    """Whether a parameter's origin is one of Airflow's own classes (``BaseOperator``), not a provider's."""
+    return origin.startswith("airflow.") and not origin.startswith("airflow.providers.")
+
+
+def parameters_by_origin(
+    entry: CatalogEntry,
+) -> tuple[tuple[Parameter, ...], dict[str, tuple[Parameter, ...]]]:
+    """Split an entry's parameters into its own and those of each base class, in MRO order.
+
+    :param entry: a catalogued class.
+    :returns: its own parameters (those only its docstring names included), and the inherited ones
+        by the import path of the class that declares them.
+    """
+    own = tuple(p for p in entry.parameters if p.origin in ("", entry.import_path) or p.documented_only)
+    inherited: dict[str, list[Parameter]] = {}
+    for parameter in entry.parameters:
+        if parameter not in own:
+            inherited.setdefault(parameter.origin, []).append(parameter)
+    return own, {origin: tuple(items) for origin, items in inherited.items()}
 
 
 def class_page(entry: CatalogEntry, index: CatalogIndex) -> str:

@@ -8,8 +8,11 @@ stored on the environment, so parallel reads have nothing to merge.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import html
 import json
+import os
 import re
 import warnings
 from collections import Counter
@@ -213,7 +216,9 @@ def generate(app: Sphinx) -> None:
     _STATES[str(app.srcdir)] = state
     UndefinedSubstitutionsAsText.upstream_docs = frozenset(upstream_docs)
     install_log_filter(lambda: _current_doc(app), frozenset(upstream_docs))
-    report = render.write_pages(render.page_texts(catalog), Path(app.srcdir) / render.GENERATED_DIR)
+    report = render.write_pages(
+        page_texts_with_history(app, catalog), Path(app.srcdir) / render.GENERATED_DIR
+    )
     predraw_diagrams(app, index)
     logger.info(
         "catalog: %d classes from %d packages; %d pages written, %d unchanged, %d removed",
@@ -227,6 +232,28 @@ def generate(app: Sphinx) -> None:
         app.config.html_static_path.append(str(STATIC_DIR))
         app.add_css_file("catalog.css")
         app.add_js_file("catalog.js", defer="defer")
+
+
+def page_texts_with_history(app: Sphinx, catalog: Catalog) -> dict[str, str]:
+    """Return the generated pages with each class's history and source, tombstones and install lines.
+
+    :raises ExtensionError: when the history folder or the source URL template cannot be used.
+    """
+    from airflow_catalog import history, provenance
+
+    config = app.config
+    # The version being built comes from versioning_ext when it is loaded.
+    version = str(config.catalog_version) if "catalog_version" in config else "dev"
+    folder = config.catalog_history_dir
+    settings = provenance.SourceSettings(config.catalog_source_url or "", config.catalog_source_ref or "main")
+    try:
+        settings.check()
+        published = history.load_published(Path(app.confdir, folder) if folder else None)
+    except (history.HistoryError, provenance.ProvenanceError) as error:
+        raise ExtensionError(str(error)) from error
+    texts = render.page_texts(catalog)
+    texts = history.with_history(texts, history.build_history(published, catalog, version), catalog)
+    return provenance.with_provenance(texts, catalog, settings)
 
 
 def diagram_options(docname: str) -> dict[str, Any]:
@@ -356,7 +383,7 @@ class CatalogEntryDirective(SphinxDirective):
         code = f"from {entry.module} import {entry.name}"
         block = nodes.literal_block(code, code, language="python", classes=["catalog-import"])
         result.append(block)
-        result.extend(self.section("Parameters", self.parameters(entry)))
+        result.extend(self.section("Parameters", self.parameter_groups(entry)))
         result.extend(self.section("Connection", self.connection(entry)))
         result.extend(self.section("Diagram", self.diagram(entry)))
         result.extend(self.section("Examples", self.examples(entry)))
@@ -453,6 +480,31 @@ class CatalogEntryDirective(SphinxDirective):
             # from there: indexing them twice costs the build time and the reader nothing.
             result["classes"].append("no-search")
         return [result]
+
+    def parameter_groups(self, entry: CatalogEntry) -> list[nodes.Node]:
+        """Return the class's own parameters, then each base class's under a fold of its own.
+
+        The bases come in MRO order; Airflow's own (``BaseOperator``, ``BaseSensorOperator``) are
+        folded by default: every task accepts them, and their list is long.
+        """
+        own, inherited = render.parameters_by_origin(entry)
+        result = self.parameters(dataclasses.replace(entry, parameters=own)) if own else []
+        for origin, parameters in inherited.items():
+            short = origin.rsplit(".", 1)[-1]
+            count = f"{len(parameters)} parameter{'s' * (len(parameters) != 1)}"
+            folded = render.is_airflow_origin(origin)
+            summary = html.escape(f"Inherited from {short} ({count})")
+            opening = f'<details class="catalog-inherited"{"" if folded else " open"}>'
+            result.append(nodes.raw("", f"{opening}<summary>{summary}</summary>", format="html"))
+            if not folded:
+                paragraph = nodes.paragraph("", "Accepted through ", classes=["catalog-origin"])
+                paragraph += self.class_link(origin)
+                paragraph += nodes.Text(" (passed on with **kwargs).")
+                result.append(paragraph)
+            shown = tuple(dataclasses.replace(p, origin=entry.import_path) for p in parameters)
+            result.extend(self.parameters(dataclasses.replace(entry, parameters=shown)))
+            result.append(nodes.raw("", "</details>", format="html"))
+        return result
 
     def parameter_row(self, entry: CatalogEntry, parameter: Parameter) -> list[nodes.Node | str]:
         """One row of the parameters table."""
@@ -785,6 +837,27 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "env",
         types=frozenset({Any}),
         description="import names of our own packages (errors, not notes)",
+    )
+    app.add_config_value(
+        "catalog_history_dir",
+        lambda _config: os.environ.get("CATALOG_HISTORY_DIR", ""),
+        "env",
+        types=frozenset({str}),
+        description="folder of <version>/catalog.json files of the published versions (class history)",
+    )
+    app.add_config_value(
+        "catalog_source_url",
+        "",
+        "env",
+        types=frozenset({str}),
+        description="our classes' source link: a template with {ref}, {path} and {line}",
+    )
+    app.add_config_value(
+        "catalog_source_ref",
+        lambda _config: os.environ.get("CATALOG_SOURCE_REF", "main"),
+        "env",
+        types=frozenset({str}),
+        description="the tag or commit the source links point at",
     )
     app.add_directive("catalog-entry", CatalogEntryDirective)
     app.add_directive("catalog-finder", CatalogFinderDirective)
