@@ -7,6 +7,8 @@ lacks. A third copy is served unpublished, as ``make serve`` serves a local buil
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -21,6 +23,9 @@ from airflow_catalog.search import index_site
 # The site builder lives beside the catalog's Sphinx test roots.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "airflow_catalog"))
 from roots.catalog_site import build_here, make_site
+from test_object_store import s3
+
+__all__ = ["s3"]  # the fixture: a real S3 API (moto's server) on 127.0.0.1
 
 pytestmark = pytest.mark.browser
 
@@ -195,3 +200,30 @@ def test_a_site_built_by_sphinx_alone_says_how_to_get_its_index(
     # The one error expected: the browser reports the missing pagefind-ui.js.
     assert all("404" in error for error in page.console_errors)
     page.console_errors.clear()
+
+
+def test_search_across_versions_published_to_object_storage(tree: Path, s3: Any, page: Any) -> None:
+    """The same two versions published to S3 and read straight from the bucket's endpoint."""
+    s3.create_bucket(Bucket="search-site")
+    # Readers are anonymous, as a bucket serving a static website lets them be.
+    public = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::search-site/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket="search-site", Policy=json.dumps(public))
+    for version in ("1.0.0", "2.0.0"):
+        publish_site(tree / version, version, "s3://search-site/docs", backoff=0)
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    page.goto(f"{endpoint}/search-site/docs/1.0.0/search.html?q={NEW_WORD}")
+    page.locator("#catalog-search-scope").wait_for()
+    page.locator("input[name=catalog-search-scope][value=all]").check()
+    assert result_titles(page) == ["Added in two \u2014 2.0.0"]
+    page.locator(f"{RESULTS} .pagefind-ui__result-link").first.click()
+    page.wait_for_url(f"{endpoint}/search-site/docs/2.0.0/docs/added-in-two.html")

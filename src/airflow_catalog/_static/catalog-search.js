@@ -89,9 +89,10 @@
       .map(function (entry) { return entry.version; })
       .filter(function (name) { return name !== current.version; });
     // A version published before search existed has no bundle: leave it out rather than fail.
+    // GET, not HEAD: the entry file is tiny, and some stores answer HEAD by other rules than GET.
     return Promise.all(
       names.map(function (name) {
-        return fetch(new URL(name + "/pagefind/pagefind-entry.json", siteRoot).href, { method: "HEAD" }).then(
+        return fetch(new URL(name + "/pagefind/pagefind-entry.json", siteRoot).href).then(
           function (response) { return response.ok ? name : null; },
           function () { return null; }
         );
