@@ -11,8 +11,12 @@ so the page says why a form shows less than its author meant.
 from __future__ import annotations
 
 import ast
+import importlib.util
+import sys
+import types
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -100,17 +104,97 @@ def form_from_hook(hook: type) -> ConnectionForm | None:
 
 def _call(hook: type, method: str) -> tuple[Any, str]:
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), form_libraries():
             warnings.simplefilter("ignore")
             return getattr(hook, method)(), ""
     except ImportError as error:
-        # The widgets are WTForms fields, which only Airflow's web UI installs.
         return None, (
             f"{hook.__name__}.{method}() needs {error.name or 'a module'}, which is not installed, so "
             "its fields are not shown here; declare them as conn-fields in the provider metadata"
         )
     except Exception as error:
         return None, f"{hook.__name__}.{method}() raised {type(error).__name__}: {error}"
+
+
+#: The modules a hook's ``get_connection_form_widgets()`` imports: only Airflow's web UI installs them.
+FORM_MODULES = (
+    "wtforms",
+    "wtforms.fields",
+    "wtforms.fields.simple",
+    "wtforms.validators",
+    "flask_babel",
+    "flask_appbuilder",
+    "flask_appbuilder.fieldwidgets",
+)
+
+
+class _StandInField:
+    """A form field that only remembers how it was built, in the shape of WTForms' ``UnboundField``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.args = args
+        self.kwargs = kwargs
+        self.field_class = type(self)
+
+
+class _AnyOf:
+    """WTForms' ``AnyOf`` validator: the values a field may take."""
+
+    def __init__(self, values: Any, *args: Any, **kwargs: Any) -> None:
+        self.values = list(values)
+
+
+class _Anything:
+    """Any other widget or validator: built and ignored."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+class _StandInModule(types.ModuleType):
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything
+
+
+def _stand_in(name: str) -> types.ModuleType:
+    module = _StandInModule(name)
+    fields = {
+        field: type(field, (_StandInField,), {})
+        for field in ("StringField", "IntegerField", "PasswordField", "BooleanField", "TextAreaField")
+    }
+    module.__dict__.update(fields)
+    module.__dict__.update({"AnyOf": _AnyOf, "any_of": _AnyOf, "lazy_gettext": str, "gettext": str})
+    module.__path__ = []  # a package, so that ``wtforms.validators`` can be imported from it
+    return module
+
+
+@contextmanager
+def form_libraries() -> Iterator[None]:
+    """Stand in for WTForms, Flask-Babel and Flask-AppBuilder while a hook builds its form widgets.
+
+    Airflow's own API does the same to list the widgets without its old web UI installed
+    (``HookMetaService._get_hooks_with_mocked_fab``); that one patches the process-wide providers
+    manager and leaves its mocks in ``sys.modules``, so this scoped copy is written by hand. Real
+    modules are used when they are installed; the stand-ins are removed on the way out.
+    """
+    added = []
+    for name in FORM_MODULES:
+        if name in sys.modules:
+            continue
+        try:
+            installed = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            installed = False
+        if not installed:
+            sys.modules[name] = _stand_in(name)
+            added.append(name)
+    try:
+        yield
+    finally:
+        for name in added:
+            sys.modules.pop(name, None)
 
 
 def _apply_behaviour(
@@ -194,7 +278,7 @@ def _widget_field(name: str, widget: Any) -> ExtraField:
     default = kwargs.get("default")
     choices: tuple[str, ...] = ()
     for validator in kwargs.get("validators", []) or []:
-        if type(validator).__name__ == "AnyOf":
+        if type(validator).__name__.endswith("AnyOf"):  # WTForms' own, or our stand-in
             choices = tuple(str(value) for value in getattr(validator, "values", []))
     return ExtraField(
         name=_unprefixed(name),

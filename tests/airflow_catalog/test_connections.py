@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from importlib.resources import files
 from typing import Any
 
@@ -110,11 +111,37 @@ class _MisspeltHook(BaseHook):
 
 
 class _WidgetHook(BaseHook):
+    conn_type = "widget"
+
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
-        from wtforms import StringField
+        # Written as Airflow 2 providers write them; WTForms and Flask-AppBuilder are not installed here.
+        from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import BooleanField, IntegerField, PasswordField, StringField
+        from wtforms.validators import Optional, any_of
 
-        return {"region": StringField("Region")}
+        return {
+            "region": StringField(lazy_gettext("Region"), widget=BS3TextFieldWidget(), default="eu-west-1"),
+            "extra__widget__mode": StringField(
+                "Mode", validators=[Optional(), any_of(["fast", "safe"])], description="How to run."
+            ),
+            "timeout": IntegerField("Timeout", default=30),
+            "token": PasswordField("Token", widget=BS3PasswordFieldWidget()),
+            "verify": BooleanField("Verify TLS"),
+        }
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return {"hidden_fields": [], "relabeling": {}, "placeholders": {"extra__widget__token": "secret"}}
+
+
+class _BrokenWidgetHook(BaseHook):
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        import not_an_installed_module  # type: ignore[import-not-found]  # noqa: F401
+
+        return {}
 
 
 def test_a_hook_declares_its_own_form() -> None:
@@ -140,12 +167,26 @@ def test_a_form_airflow_would_ignore_becomes_a_problem_with_the_fix() -> None:
     assert "'hidden_fields' is a required property" in problem and "hidden-fields" in problem
 
 
-def test_widgets_that_need_wtforms_are_reported_not_fatal() -> None:
+def test_widgets_are_read_without_the_web_ui_libraries() -> None:
     form = form_from_hook(_WidgetHook)
+    assert form is not None and form.problems == ()
+    assert form.extra_fields == (
+        ExtraField("region", "Region", default="eu-west-1"),
+        ExtraField("mode", "Mode", description="How to run.", choices=("fast", "safe")),
+        ExtraField("timeout", "Timeout", "integer", default=30),
+        ExtraField("token", "Token", sensitive=True, placeholder="secret"),
+        ExtraField("verify", "Verify TLS", "boolean"),
+    )
+    # The stand-ins lived only while the hook built its widgets.
+    assert not {"wtforms", "flask_babel", "flask_appbuilder.fieldwidgets"} & set(sys.modules)
+
+
+def test_a_widget_method_that_cannot_import_is_reported_not_fatal() -> None:
+    form = form_from_hook(_BrokenWidgetHook)
     assert form is not None and form.extra_fields == ()
     assert form.problems == (
-        "_WidgetHook.get_connection_form_widgets() needs wtforms, which is not installed, so its fields "
-        "are not shown here; declare them as conn-fields in the provider metadata",
+        "_BrokenWidgetHook.get_connection_form_widgets() needs not_an_installed_module, which is not "
+        "installed, so its fields are not shown here; declare them as conn-fields in the provider metadata",
     )
 
 
