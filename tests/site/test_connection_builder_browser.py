@@ -316,3 +316,15 @@ def test_builder_data_is_plain_json_in_the_page(site: Path) -> None:
     data = json.loads(body)
     assert data["conn_type"] == "http" and data["conn_id"] == "http_default"
     assert [field["name"] for field in data["extra"]] == ["srv_lookup"]
+
+
+def test_copy_puts_the_output_on_the_clipboard(
+    site: Path, static_server: Callable[[Path], str], page: Any
+) -> None:
+    base = static_server(site)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base.rstrip("/"))
+    open_builder(page, base, "ftp")
+    fill(page, "ftp_in", {"host": "ftp.example.org", "login": "me", "password": PASSWORD})
+    page.click(".ccb-output:nth-child(1) .ccb-copy")
+    page.wait_for_selector(".ccb-output:nth-child(1) .ccb-copy:text('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == outputs(page)["uri"]

@@ -210,7 +210,21 @@
       pre.appendChild(code);
       block.appendChild(pre);
       copy.addEventListener("click", function () {
-        if (navigator.clipboard) navigator.clipboard.writeText(code.textContent);
+        // The clipboard API exists on https and 127.0.0.1 only; elsewhere the text is selected to copy by hand.
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(code.textContent).then(function () {
+            copy.textContent = "Copied";
+            setTimeout(function () {
+              copy.textContent = "Copy";
+            }, 1500);
+          });
+        } else {
+          var range = document.createRange();
+          range.selectNodeContents(code);
+          var selection = window.getSelection();
+          selection.removeAllRanges();
+          selection.addRange(range);
+        }
       });
       targets[pair[0]] = code;
       outputs.appendChild(block);
