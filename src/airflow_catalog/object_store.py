@@ -101,7 +101,9 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
         try:
-            self.fs, root = fsspec.url_to_fs(self.url)
+            # A fresh client: fsspec's cached one would keep the endpoint and credentials that the
+            # environment held when it was first made.
+            self.fs, root = fsspec.url_to_fs(self.url, skip_instance_cache=True)
         except (ImportError, ValueError) as error:
             raise StoreError(f"cannot open {url}: {error} (install the fsspec back end for it)") from error
         self.root = root.rstrip("/")
