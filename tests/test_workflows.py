@@ -82,3 +82,78 @@ def test_release_builds_with_the_previous_catalog_and_publishes_with_make(releas
     assert scripts.index("python -m airflow_catalog.publish --version") < scripts.index("make docs")
     assert scripts.index("make docs") < scripts.index("make publish")
     assert "CATALOG_PREVIOUS_JSON" in scripts
+
+
+def history_step(release: dict[Any, Any]) -> str:
+    (step,) = [s for s in release["jobs"]["publish"]["steps"] if "for the class history" in s.get("name", "")]
+    return str(step["run"])
+
+
+def run_history_step(
+    release: dict[Any, Any], tmp_path: Path, remote_name: str, succeeds: bool = True
+) -> tuple[Path, str]:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    subprocess.run(["git", "init", "-q", str(workspace)], check=True)
+    github_env = tmp_path / "github_env"
+    github_env.write_text("")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "GH_TOKEN": "not-a-token",
+        "GITHUB_SERVER_URL": str(tmp_path),
+        "GITHUB_REPOSITORY": remote_name,
+        "GITHUB_ENV": str(github_env),
+    }
+    result = subprocess.run(
+        ["sh", "-e", "-c", history_step(release)], cwd=workspace, env=env, capture_output=True, text=True
+    )
+    assert (result.returncode == 0) is succeeds, result.stderr
+    if not succeeds:
+        assert "cannot list" in result.stderr
+    return workspace / "published-catalogs", github_env.read_text()
+
+
+def test_release_copies_each_published_catalog_out_of_gh_pages_without_a_checkout(
+    release: dict[Any, Any], tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree"
+    for folder, text in (("1.0.0", "one"), ("1.1.0", "one-one"), ("stable", "one-one")):
+        (tree / folder).mkdir(parents=True)
+        (tree / folder / "catalog.json").write_text(text)
+    (tree / "0.9.0").mkdir()  # published before the catalog existed
+    (tree / "0.9.0" / "index.html").write_text("old")
+    (tree / "versions.json").write_text("[]")
+    remote = tmp_path / "site.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q", "-b", "gh-pages", str(tree)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "site"], check=True)
+    subprocess.run([*git, "push", "-q", str(remote), "gh-pages"], check=True)
+    history, github_env = run_history_step(release, tmp_path, "site")
+    assert sorted(p.parent.name for p in history.glob("*/catalog.json")) == ["1.0.0", "1.1.0", "stable"]
+    assert (history / "1.1.0" / "catalog.json").read_text() == "one-one"
+    assert github_env == f"CATALOG_HISTORY_DIR={history}\n"
+
+
+def test_release_history_is_empty_before_the_first_publication(
+    release: dict[Any, Any], tmp_path: Path
+) -> None:
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "site.git")], check=True)
+    history, github_env = run_history_step(release, tmp_path, "site")
+    assert history.is_dir() and list(history.iterdir()) == []
+    assert github_env == f"CATALOG_HISTORY_DIR={history}\n"
+
+
+def test_release_links_our_source_at_the_release_tag(release: dict[Any, Any]) -> None:
+    (build,) = [s for s in release["jobs"]["publish"]["steps"] if s.get("run") == "make docs"]
+    assert build["env"]["CATALOG_SOURCE_REF"] == "${{ github.event.release.tag_name || github.sha }}"
+
+
+def test_release_stops_when_the_published_tree_cannot_be_read(
+    release: dict[Any, Any], tmp_path: Path
+) -> None:
+    # A failed listing is not "nothing published yet": building without the history would drop it.
+    _, github_env = run_history_step(release, tmp_path, "no-such-remote", succeeds=False)
+    assert github_env == ""
