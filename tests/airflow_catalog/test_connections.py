@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -273,3 +274,25 @@ def test_the_uri_scheme_is_the_one_airflow_writes() -> None:
     for conn_type in ("http", "etl_archive", "google_cloud_platform"):
         uri = Connection(conn_id="x", conn_type=conn_type, host="h").get_uri()
         assert uri.split("://", 1)[0] == scheme(conn_type)
+
+
+def test_a_changed_form_rebuilds_the_connection_page_whose_text_did_not_change(tmp_path: Path) -> None:
+    from roots.catalog_site import build_fresh_process, make_site, read_times, reread
+
+    site = make_site(tmp_path)
+    first = build_fresh_process(site, "-W", "--keep-going")
+    assert first.status == 0 and first.warnings == []
+    page = "catalog/_generated/connection-bucket"
+    assert '"label":"Login"' in first.page(page)
+    before = read_times(site)
+    hook = site / "pkgs/vendor_pkg/operators.py"
+    text = hook.read_text(encoding="utf-8")
+    behaviour = (
+        '    hook_name = "Bucket"\n\n    @classmethod\n    def get_ui_field_behaviour(cls):\n'
+        '        return {"hidden_fields": ["port"], "relabeling": {"login": "Access key"}}\n'
+    )
+    hook.write_text(text.replace('    hook_name = "Bucket"\n', behaviour), encoding="utf-8")
+    second = build_fresh_process(site, "-W", "--keep-going")
+    assert second.status == 0 and second.warnings == []
+    assert page in reread(before, read_times(site))
+    assert '"label":"Access key"' in second.page(page)
