@@ -24,6 +24,7 @@ pytestmark = pytest.mark.browser
 
 PACKAGES = [
     "etl_platform",
+    "odd_pkg",
     "airflow.providers.http",
     "airflow.providers.ftp",
     "airflow.providers.postgres",
@@ -31,6 +32,8 @@ PACKAGES = [
     "airflow.providers.amazon.aws.hooks.base_aws",
 ]
 CONF = f"""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # odd_pkg lives beside this file
 extensions = ["airflow_catalog"]
 catalog_packages = {PACKAGES!r}
 catalog_own_packages = ["etl_platform"]
@@ -47,6 +50,39 @@ Connections
    catalog/_generated/connections
    catalog/_generated/packages
 """
+#: A hook whose form Airflow would ignore (misspelt key), with hostile labels and widgets built with
+#: WTForms, which is not installed.
+ODD_PKG = '''
+from airflow.sdk import BaseHook
+
+TRAP = "</script><script>alert('label')</script><img src=x onerror=alert(1)>"
+
+
+class OddHook(BaseHook):
+    """Reach the odd service.
+
+    :param odd_conn_id: the connection.
+    """
+
+    conn_name_attr = "odd_conn_id"
+    default_conn_name = "odd_default"
+    conn_type = "odd_type"
+    hook_name = "Odd"
+
+    def __init__(self, *, odd_conn_id: str = default_conn_name) -> None:
+        super().__init__()
+        self.odd_conn_id = odd_conn_id
+
+    @classmethod
+    def get_ui_field_behaviour(cls):
+        return {"hidden-fields": ["port"], "relabeling": {"login": TRAP}}
+
+    @classmethod
+    def get_connection_form_widgets(cls):
+        from wtforms import StringField
+
+        return {"trap": StringField(TRAP, description=TRAP)}
+'''
 #: Awkward on purpose: URI delimiters, spaces, non-ASCII, quotes a shell must keep.
 PASSWORD = "p@ss:w/rd ü?#&='x"
 
@@ -56,6 +92,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("connections")
     (source / "conf.py").write_text(CONF, encoding="utf-8")
     (source / "index.rst").write_text(INDEX, encoding="utf-8")
+    (source / "odd_pkg").mkdir()
+    (source / "odd_pkg" / "__init__.py").write_text(ODD_PKG, encoding="utf-8")
     (source / "favicon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
     html = source / "_build" / "html"
     process = subprocess.run(
@@ -254,13 +292,24 @@ def test_the_page_lists_each_parameter_that_takes_the_connection(
     assert ["HttpHook", "hook", "http_conn_id", "http_default"] in rows
 
 
-def test_a_form_airflow_ignores_is_explained(
+def test_a_form_airflow_ignores_is_explained_and_hostile_labels_stay_text(
     site: Path, static_server: Callable[[Path], str], page: Any
 ) -> None:
-    open_builder(page, static_server(site), "etl_archive")
+    opened: list[str] = []
+    page.on("dialog", lambda dialog: (opened.append(dialog.message), dialog.dismiss()))
+    open_builder(page, static_server(site), "odd_type")
     problems = page.text_content(".ccb-problems") or ""
-    assert "ArchiveHook.get_ui_field_behaviour() is not valid" in problems
+    assert "OddHook.get_ui_field_behaviour() is not valid, so Airflow ignores all of it" in problems
     assert "'hidden_fields' is a required property" in problems
+    # Ignored as Airflow ignores it: the port stays, the login keeps its own label.
+    assert page.query_selector("[data-field=port]") is not None
+    assert page.text_content("label[for='ccb-odd_type-login']") == "Login"
+    trap = "</script><script>alert('label')</script><img src=x onerror=alert(1)>"
+    assert page.text_content("label[for='ccb-odd_type-x-trap']") == trap
+    assert page.text_content("[data-extra=trap] + .ccb-help") == trap
+    assert page.query_selector(".catalog-connection-builder img") is None and opened == []
+    page.fill("[data-extra=trap]", "t")
+    assert outputs(page)["uri"] == "odd-type:///?trap=t"
 
 
 def test_bad_input_names_the_field_and_writes_nothing(
