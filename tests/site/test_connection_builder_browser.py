@@ -275,6 +275,9 @@ def test_hidden_and_relabelled_fields_follow_the_metadata(
     assert page.get_attribute("[data-field=login]", "placeholder") == "YOUR_AWS_ACCESS_KEY_ID"
     assert page.input_value("[data-field=conn_id]") == "aws_default"
 
+    page.check("[data-reveal]")
+    assert page.get_attribute("[data-field=password]", "type") == "text"
+
     open_builder(page, base, "postgres")
     assert page.text_content("label[for='ccb-postgres-schema']") == "Database"
 

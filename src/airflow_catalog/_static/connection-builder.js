@@ -178,7 +178,8 @@
     var revealBox = element("input", { type: "checkbox", "data-reveal": "" });
     reveal.appendChild(revealBox);
     reveal.appendChild(document.createTextNode(" show secrets"));
-    form.appendChild(reveal);
+    // Only where something is hidden as a secret.
+    if (form.querySelector('input[type="password"]')) form.appendChild(reveal);
     revealBox.addEventListener("change", function () {
       form.querySelectorAll('input[type="password"], input[data-secret]').forEach(function (input) {
         input.setAttribute("data-secret", "");
