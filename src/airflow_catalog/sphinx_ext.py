@@ -47,7 +47,7 @@ from airflow_catalog.xrefs import (
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "_static"
-ENV_VERSION = 2
+ENV_VERSION = 3
 _IMPORT_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
@@ -501,10 +501,28 @@ class CatalogEntryDirective(SphinxDirective):
                 paragraph += self.class_link(origin)
                 paragraph += nodes.Text(" (passed on with **kwargs).")
                 result.append(paragraph)
-            shown = tuple(dataclasses.replace(p, origin=entry.import_path) for p in parameters)
-            result.extend(self.parameters(dataclasses.replace(entry, parameters=shown)))
+            if folded:
+                # The same few dozen arguments on every operator page: their names here, their
+                # table once, on the base class's own page. A full table on each of the hundreds
+                # of pages made the amazon catalog's build half again as long.
+                result.append(self.common_arguments(origin, parameters))
+            else:
+                shown = tuple(dataclasses.replace(p, origin=entry.import_path) for p in parameters)
+                result.extend(self.parameters(dataclasses.replace(entry, parameters=shown)))
             result.append(nodes.raw("", "</details>", format="html"))
         return result
+
+    def common_arguments(self, origin: str, parameters: Sequence[Parameter]) -> nodes.Node:
+        """Return the names of the arguments an Airflow base class gives every task, and its link."""
+        paragraph = nodes.paragraph("", "", classes=["catalog-common-arguments"])
+        for position, parameter in enumerate(parameters):
+            if position:
+                paragraph += nodes.Text(", ")
+            paragraph += nodes.literal(parameter.name, parameter.name)
+        paragraph += nodes.Text(". Types, defaults and descriptions: ")
+        paragraph += self.class_link(origin)
+        paragraph += nodes.Text(".")
+        return paragraph
 
     def parameter_row(self, entry: CatalogEntry, parameter: Parameter) -> list[nodes.Node | str]:
         """One row of the parameters table."""

@@ -42,15 +42,19 @@ def test_a_build_with_nothing_changed_reads_no_page(site: Path) -> None:
 
 
 def test_a_docstring_body_change_reads_only_that_class_page(site: Path) -> None:
+    # Edited in place: a page shows its class's source line, so lines added above a neighbour
+    # would rightly re-read the neighbour's page too.
     before = read_times(site)
     edit(
         site / "pkgs/own_pkg/operators.py",
-        "    :param size: how much of it.",
-        "    More words.\n\n    :param size: how much of it.",
+        "nothing can fail.\n\n    :param size",
+        "nothing can go wrong.\n\n    :param size",
     )
     build(site)
     # SecondOperator lives in the same module: autodoc alone would have re-read its page too.
     assert reread(before, read_times(site)) == {FIRST}
+    first_page = site / "_build/html/catalog/_generated/own_pkg.operators.FirstOperator.html"
+    assert "nothing can go wrong" in first_page.read_text(encoding="utf-8")
 
 
 def test_a_summary_change_reads_the_page_and_the_pages_that_list_it(site: Path) -> None:
