@@ -24,7 +24,16 @@ from airflow_catalog.model import SCHEMA_VERSION, Catalog, CatalogEntry, ImportP
 
 FORMAT = 1
 #: The modules whose code decides what a module yields; a change to any of them drops the cache.
-_EXTRACTION_MODULES = ("cache", "collect", "discover", "docstrings", "examples", "extract", "model")
+_EXTRACTION_MODULES = (
+    "cache",
+    "collect",
+    "connections",
+    "discover",
+    "docstrings",
+    "examples",
+    "extract",
+    "model",
+)
 
 Stamp = tuple[int, int]
 

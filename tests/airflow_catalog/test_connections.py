@@ -296,3 +296,10 @@ def test_a_changed_form_rebuilds_the_connection_page_whose_text_did_not_change(t
     assert second.status == 0 and second.warnings == []
     assert page in reread(before, read_times(site))
     assert '"label":"Access key"' in second.page(page)
+
+
+def test_the_extraction_cache_is_dropped_when_this_code_changes() -> None:
+    # Forms are read during extraction and kept in the cache with the entries they belong to.
+    from airflow_catalog.cache import cache_key
+
+    assert cache_key((), None)["code"]["connections"] is not None
