@@ -173,6 +173,13 @@ CASES = [
         id="http-protocol-in-host-flat-extra",
     ),
     pytest.param(
+        "http",
+        {"host": "http://Api.Example.com/base path", "login": "svc"},
+        {},
+        {},
+        id="http-same-protocol-and-path-in-host",
+    ),
+    pytest.param(
         "ftp",
         {
             "host": "ftp.example.org",
