@@ -38,7 +38,7 @@ class ArchiveHook(BaseHook):
         :returns: Airflow's field-behaviour mapping for the connection form.
         """
         return {
-            "hidden-fields": ["host", "schema", "login", "password", "port"],
+            "hidden_fields": ["host", "schema", "login", "password", "port"],
             "relabeling": {},
             "placeholders": {"extra": '{"root": "s3://bucket/archive", "storage_conn_id": "aws_default"}'},
         }
