@@ -9,6 +9,7 @@ stored on the environment, so parallel reads have nothing to merge.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import html
 import json
@@ -502,27 +503,15 @@ class CatalogEntryDirective(SphinxDirective):
                 paragraph += nodes.Text(" (passed on with **kwargs).")
                 result.append(paragraph)
             if folded:
-                # The same few dozen arguments on every operator page: their names here, their
-                # table once, on the base class's own page. A full table on each of the hundreds
-                # of pages made the amazon catalog's build half again as long.
-                result.append(self.common_arguments(origin, parameters))
+                # The same few dozen arguments on every operator page: built as docutils nodes on
+                # each of the hundreds of pages, their table made the amazon catalog's build half
+                # again as long. Written once as HTML and reused, it costs a page next to nothing.
+                result.append(nodes.raw("", folded_parameters_html(parameters), format="html"))
             else:
                 shown = tuple(dataclasses.replace(p, origin=entry.import_path) for p in parameters)
                 result.extend(self.parameters(dataclasses.replace(entry, parameters=shown)))
             result.append(nodes.raw("", "</details>", format="html"))
         return result
-
-    def common_arguments(self, origin: str, parameters: Sequence[Parameter]) -> nodes.Node:
-        """Return the names of the arguments an Airflow base class gives every task, and its link."""
-        paragraph = nodes.paragraph("", "", classes=["catalog-common-arguments"])
-        for position, parameter in enumerate(parameters):
-            if position:
-                paragraph += nodes.Text(", ")
-            paragraph += nodes.literal(parameter.name, parameter.name)
-        paragraph += nodes.Text(". Types, defaults and descriptions: ")
-        paragraph += self.class_link(origin)
-        paragraph += nodes.Text(".")
-        return paragraph
 
     def parameter_row(self, entry: CatalogEntry, parameter: Parameter) -> list[nodes.Node | str]:
         """One row of the parameters table."""
@@ -634,6 +623,41 @@ class CatalogEntryDirective(SphinxDirective):
             paragraph += nodes.Text(f" ({finding.severity}): {finding.message} Fix: {finding.fix}")
             items += nodes.list_item("", paragraph)
         return [items]
+
+
+def _code_html(text: str) -> str:
+    # The markup docutils writes for a literal, so the theme and catalog.css style both alike.
+    words = " ".join(f'<span class="pre">{html.escape(word)}</span>' for word in text.split(" "))
+    return f'<p><code class="docutils literal notranslate">{words}</code></p>'
+
+
+@functools.lru_cache(maxsize=64)
+def folded_parameters_html(parameters: tuple[Parameter, ...]) -> str:
+    """Return the HTML table of an Airflow base class's parameters, as :func:`table` would draw it.
+
+    Cached: ``BaseOperator``'s parameters are the same on every operator's page.
+    """
+    rows = []
+    for index, parameter in enumerate(parameters):
+        description = render.plain_text(parameter.description)
+        cells = [
+            _code_html(parameter.name),
+            _code_html(parameter.type) if parameter.type else "",
+            _code_html(parameter.default) if parameter.default is not None else "",
+            "<p>yes</p>" if parameter.required else "",
+            "<p>yes</p>" if parameter.templated else "",
+            f"<p>{html.escape(description)}</p>" if description else "",
+        ]
+        row_class = "row-odd" if index % 2 else "row-even"
+        rows.append(f'<tr class="{row_class}">' + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    head = "".join(
+        f'<th class="head"><p>{title}</p></th>'
+        for title in ("Name", "Type", "Default", "Required", "Templated", "Description")
+    )
+    return (
+        '<table class="catalog-parameters no-search docutils align-default">'
+        f'<thead><tr class="row-odd">{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
 
 
 def table(
