@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from roots.catalog_site import Build, build_fresh_process, make_site
 
-from airflow_catalog.history import HistoryError, build_history, load_published
-from airflow_catalog.model import Catalog
+from airflow_catalog.history import HistoryError, Published, build_history, load_published, tombstone_page
+from airflow_catalog.model import Catalog, CatalogEntry, Kind, Parameter
 
 GENERATED = "catalog/_generated"
 HEADER = '''from __future__ import annotations
@@ -202,3 +203,33 @@ def test_an_unreadable_published_catalog_names_the_file_and_the_fix(tmp_path: Pa
     (tmp_path / "1.0.0" / "catalog.json").write_text(json.dumps({"schema_version": 99}))
     with pytest.raises(HistoryError, match=r"1\.0\.0/catalog\.json.*schema_version 99.*delete that folder"):
         load_published(tmp_path)
+
+
+def operator(import_path: str, *parameters: Parameter) -> CatalogEntry:
+    module, _, name = import_path.rpartition(".")
+    return CatalogEntry(import_path, name, module, Kind.OPERATOR, "pkg", "1", parameters=parameters)
+
+
+def test_a_moved_class_keeps_its_history_and_its_old_address_points_to_the_new_one():
+    size = Parameter("size", "int", "1", origin="x")
+    published = [
+        Published("1.0.0", Catalog(entries=(operator("pkg.old.ThingOperator", size),))),
+        Published("1.1.0", Catalog(entries=(operator("pkg.new.ThingOperator", size),))),
+    ]
+    current = Catalog(entries=(operator("pkg.new.ThingOperator", replace(size, default="2")),))
+    history = build_history(published, current, "2.0.0")
+    moved = history.classes["pkg.new.ThingOperator"]
+    assert moved.first == "1.0.0"
+    assert [(n.version, n.changes) for n in moved.notes] == [
+        ("1.1.0", ("moved from ``pkg.old.ThingOperator``",)),
+        ("2.0.0", ("``size``: default 1 → 2",)),
+    ]
+    removal = history.removed["pkg.old.ThingOperator"]
+    assert (removal.last, removal.removed_in, removal.replacement) == (
+        "1.0.0",
+        "1.1.0",
+        "pkg.new.ThingOperator",
+    )
+    page = tombstone_page(removal, {"pkg.new.ThingOperator"})
+    assert "was removed in version 1\\.1\\.0" in page
+    assert ":doc:`ThingOperator </catalog/_generated/pkg.new.ThingOperator>`" in page
