@@ -300,14 +300,26 @@ class Catalog:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
+#: Field names of each model class: calling ``dataclasses.fields()`` for every object was most of
+#: the cost of serialising a large catalog, which happens once per class page (its digest).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _to_plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
-        return [_to_plain(item) for item in value]
-    if isinstance(value, StrEnum):
-        return str(value)
-    return value
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            if isinstance(value, tuple | list):
+                return [_to_plain(item) for item in value]
+            if isinstance(value, StrEnum):
+                return str(value)
+            return value
+        names = _FIELD_NAMES.setdefault(kind, tuple(f.name for f in dataclasses.fields(value)))
+    return {name: _to_plain(getattr(value, name)) for name in names}
 
 
 _T = TypeVar("_T")
