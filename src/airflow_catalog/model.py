@@ -11,6 +11,7 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -325,37 +326,49 @@ def _to_plain(value: Any) -> Any:
 _T = TypeVar("_T")
 
 
-_HINTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+_Converter = Callable[[Any], Any]
+#: Each model class's fields with the function that rebuilds each from its plain form: resolving the
+#: hints and taking them apart for every value was most of the cost of loading a large catalog.
+_FIELDS: dict[type, tuple[tuple[str, _Converter], ...]] = {}
+_CONVERTERS: dict[Any, _Converter] = {}
 
 
-def _field_hints(cls: type) -> tuple[tuple[str, Any], ...]:
-    # Resolving the hints is the costly part of loading: once per class, not once per object.
-    if cls not in _HINTS:
+def _field_converters(cls: type) -> tuple[tuple[str, _Converter], ...]:
+    if cls not in _FIELDS:
         hints = typing.get_type_hints(cls)
-        _HINTS[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
-    return _HINTS[cls]
+        _FIELDS[cls] = tuple((f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls))
+    return _FIELDS[cls]
 
 
 def _from_plain(cls: type[_T], data: dict[str, Any]) -> _T:
-    kwargs = {name: _convert(hint, data[name]) for name, hint in _field_hints(cls) if name in data}
+    kwargs = {name: convert(data[name]) for name, convert in _field_converters(cls) if name in data}
     return cls(**kwargs)
 
 
-def _convert(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _converter(hint: Any) -> _Converter:
+    if hint not in _CONVERTERS:
+        _CONVERTERS[hint] = _make_converter(hint)
+    return _CONVERTERS[hint]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _make_converter(hint: Any) -> _Converter:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _convert(options[0], value) if len(options) == 1 else value
+        return _converter(options[0]) if len(options) == 1 else _identity
     if origin is tuple:
         (item_hint, _ellipsis) = typing.get_args(hint)
-        return tuple(_convert(item_hint, item) for item in value)
+        item = _converter(item_hint)
+        return lambda value: None if value is None else tuple(item(entry) for entry in value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _from_plain(hint, value)
+        return lambda value: None if value is None else _from_plain(hint, value)
     if isinstance(hint, type) and issubclass(hint, StrEnum):
-        return hint(value)
-    return value
+        return lambda value: None if value is None else hint(value)
+    return _identity
 
 
 __all__ = [
