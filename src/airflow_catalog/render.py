@@ -162,12 +162,20 @@ def _title(text: str, underline: str = "=") -> str:
 
 
 def _list_table(
-    headers: Iterable[str], rows: Iterable[Iterable[str]], widths: str = "auto", searchable: bool = True
+    headers: Iterable[str],
+    rows: Iterable[Iterable[str]],
+    widths: str = "auto",
+    searchable: bool = True,
+    empty: str = "None.",
 ) -> str:
+    body = [list(row) for row in rows]
+    if not body:
+        # docutils refuses a list-table with a header and no rows: say so in words instead.
+        return f"{empty}\n"
     # ``no-search``: Sphinx's search index skips the table (its text is on the class pages).
     classes = "catalog-list" if searchable else "catalog-list no-search"
     lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", f"   :class: {classes}", ""]
-    for row in [list(headers), *map(list, rows)]:
+    for row in [list(headers), *body]:
         for position, cell in enumerate(row):
             lines.append(f"   {'* -' if position == 0 else '  -'} {cell}".rstrip())
     return "\n".join(lines) + "\n"
@@ -415,7 +423,12 @@ def connections_page(by_type: Mapping[str, list[CatalogEntry]]) -> str:
             ".. _catalog:connections:\n\n",
             _title("Connection types"),
             "\nWhich operators, sensors and hooks use a connection of each type.\n\n",
-            _list_table(["Connection type", "Used by"], rows, "40 60"),
+            _list_table(
+                ["Connection type", "Used by"],
+                rows,
+                "40 60",
+                empty="No catalogued package declares a connection type.",
+            ),
             "\n",
             _hidden_toctree(connection_docname(conn_type) for conn_type in by_type),
         ]

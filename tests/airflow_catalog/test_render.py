@@ -185,3 +185,15 @@ def test_connection_docnames_are_safe_file_names() -> None:
         == "catalog/_generated/connection-google_cloud_platform"
     )
     assert re.fullmatch(r"[\w./-]+", render.connection_docname("weird type/<x>"))
+
+
+def test_a_catalog_without_connection_types_says_so_instead_of_an_empty_table() -> None:
+    catalog = small_catalog()
+    package = dataclasses.replace(catalog.packages[0], connection_types=())
+    hook = dataclasses.replace(catalog.entries[0], hook=None)
+    texts = render.page_texts(
+        dataclasses.replace(catalog, packages=(package,), entries=(hook, *catalog.entries[1:]))
+    )
+    page = texts["connections.rst"]
+    assert "list-table" not in page
+    assert "No catalogued package declares a connection type." in page
