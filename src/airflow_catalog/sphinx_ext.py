@@ -856,6 +856,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.autodoc")
     app.setup_extension("sphinx.ext.graphviz")
     app.setup_extension("airflow_catalog.connection_builder_ext")  # connection pages use its directive
+    app.setup_extension("airflow_catalog.gc_tuning")
     app.add_config_value(
         "catalog_packages", [], "env", types=frozenset({Any}), description="import names to catalogue"
     )
