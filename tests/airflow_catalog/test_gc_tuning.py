@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sphinx.application import Sphinx
+from sphinx.util.docutils import docutils_namespace
 
 from airflow_catalog.gc_tuning import THRESHOLDS
 
@@ -44,8 +45,10 @@ def test_thresholds_raised_during_the_build_and_restored_after(
     (tmp_path / "conf.py").write_text(CONF)
     (tmp_path / "index.rst").write_text("Title\n=====\n\nText.\n")
     out = tmp_path / "_build"
-    app = Sphinx(str(tmp_path), str(tmp_path), str(out), str(out / "doctrees"), "html", status=None)
-    app.build()
+    # Sphinx registers its nodes and directives in docutils' globals: undone when the block ends.
+    with docutils_namespace():
+        app = Sphinx(str(tmp_path), str(tmp_path), str(out), str(out / "doctrees"), "html", status=None)
+        app.build()
 
     assert tuple(json.loads((out / "thresholds.json").read_text())) == THRESHOLDS
     assert gc.get_threshold() == own_thresholds
