@@ -26,7 +26,7 @@ from sphinx.writers.html5 import HTML5Translator
 
 from airflow_catalog import __version__, render
 from airflow_catalog.connections import ConnectionUse, builder_data, connection_uses, implementing_hooks
-from airflow_catalog.sphinx_ext import state_of, table
+from airflow_catalog.sphinx_ext import json_for_script, state_of, table
 
 logger = logging.getLogger(__name__)
 
@@ -176,16 +176,6 @@ def merge_digests(app: Sphinx, env: BuildEnvironment, docnames: set[str], other:
     """At ``env-merge-info``: take the digests a parallel reader recorded."""
     theirs = _digests(other)
     _digests(env).update({docname: theirs[docname] for docname in docnames if docname in theirs})
-
-
-def json_for_script(value: Any) -> str:
-    """Serialise ``value`` for a ``<script type="application/json">`` element.
-
-    ``<``, ``>`` and ``&`` become JSON escapes, so no text in provider metadata (a label holding
-    ``</script>``) can end the element early; ``JSON.parse`` reads the escapes back as the characters.
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def visit_builder_html(self: HTML5Translator, node: connection_builder) -> None:

@@ -800,8 +800,12 @@ class CatalogFinderDirective(SphinxDirective):
         return [catalog_finder("", records=records)]
 
 
-def _json_for_html(value: Any) -> str:
-    # ``<``, ``>`` and ``&`` as escapes: no text of a docstring can close the script element.
+def json_for_script(value: Any) -> str:
+    """Serialise ``value`` for a ``<script type="application/json">`` element.
+
+    ``<``, ``>`` and ``&`` become JSON escapes, so no text of a docstring or of provider metadata (a
+    label holding ``</script>``) can end the element early; ``JSON.parse`` reads them back as characters.
+    """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -835,7 +839,7 @@ def visit_finder_html(self: HTML5Translator, node: catalog_finder) -> None:
         "<th>Summary</th></tr></thead><tbody></tbody></table>"
         "<noscript><p>The filter needs JavaScript: the package and connection-type pages list every class "
         "without it.</p></noscript>"
-        f'<script type="application/json" class="catalog-records">{_json_for_html(records)}</script>'
+        f'<script type="application/json" class="catalog-records">{json_for_script(records)}</script>'
         "</div>"
     )
     raise nodes.SkipNode

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from airflow.sdk import BaseHook
 
-from airflow_catalog.connection_builder_ext import json_for_script
 from airflow_catalog.connections import (
     builder_data,
     connection_uses,
@@ -33,6 +32,7 @@ from airflow_catalog.model import (
     StandardField,
 )
 from airflow_catalog.render import CatalogIndex
+from airflow_catalog.sphinx_ext import json_for_script
 
 SCHEMA = json.loads(files("airflow_catalog").joinpath("catalog.schema.json").read_text(encoding="utf-8"))
 
