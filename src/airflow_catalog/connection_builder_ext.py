@@ -17,7 +17,6 @@ import json
 from typing import Any
 
 from docutils import nodes
-from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -26,7 +25,7 @@ from sphinx.writers.html5 import HTML5Translator
 
 from airflow_catalog import __version__, render
 from airflow_catalog.connections import ConnectionUse, builder_data, connection_uses, implementing_hooks
-from airflow_catalog.sphinx_ext import json_for_script, state_of, table
+from airflow_catalog.sphinx_ext import json_for_script, reference, state_of, table
 
 logger = logging.getLogger(__name__)
 
@@ -134,16 +133,13 @@ class ConnectionBuilderDirective(SphinxDirective):
 
     def class_link(self, import_path: str, name: str) -> nodes.Node:
         """Return a link to a class's catalog page."""
-        xref = pending_xref(
-            "",
-            refdomain="std",
-            reftype="doc",
-            reftarget="/" + render.class_docname(import_path),
-            refexplicit=True,
-            refdoc=self.env.current_document.docname,
+        return reference(
+            self.env.current_document.docname,
+            "std",
+            "doc",
+            "/" + render.class_docname(import_path),
+            nodes.inline(name, name),
         )
-        xref += nodes.inline(name, name)
-        return xref
 
 
 def _digests(env: BuildEnvironment) -> dict[str, tuple[str, str]]:

@@ -52,6 +52,25 @@ ENV_VERSION = 3
 _IMPORT_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
+def reference(
+    refdoc: str, domain: str, role: str, target: str, title: nodes.Node, *, warn: bool = False
+) -> pending_xref:
+    """Return an explicit-title cross-reference, resolved by Sphinx when the page is written.
+
+    :param refdoc: the document the reference stands in.
+    :param domain: ``std`` or ``py``.
+    :param role: ``doc``, ``ref`` or ``class``.
+    :param target: the docname (absolute, ``/…``), label or import path.
+    :param title: the node shown as the link's text.
+    :param warn: whether an unresolved target is a warning (our own labels must exist).
+    """
+    xref = pending_xref(
+        "", refdomain=domain, reftype=role, reftarget=target, refexplicit=True, refwarn=warn, refdoc=refdoc
+    )
+    xref += title
+    return xref
+
+
 @dataclass(frozen=True)
 class CatalogConfig:
     """The catalog's settings from ``conf.py``, validated.
@@ -458,16 +477,9 @@ class CatalogEntryDirective(SphinxDirective):
     def class_link(self, import_path: str) -> nodes.Node:
         """Return a ``py:class`` reference: the class's page when catalogued, else by pattern or as text."""
         short = import_path.rsplit(".", 1)[-1]
-        xref = pending_xref(
-            "",
-            refdomain="py",
-            reftype="class",
-            reftarget=import_path,
-            refexplicit=True,
-            refdoc=self.env.current_document.docname,
+        return reference(
+            self.env.current_document.docname, "py", "class", import_path, nodes.literal(short, short)
         )
-        xref += nodes.literal(short, short)
-        return xref
 
     def parameters(self, entry: CatalogEntry) -> list[nodes.Node]:
         """Return the parameters table: name, type, default, required, templated, description."""
@@ -564,16 +576,13 @@ class CatalogEntryDirective(SphinxDirective):
 
     def connection_link(self, conn_type: str) -> nodes.Node:
         """Return a link to the page of a connection type."""
-        xref = pending_xref(
-            "",
-            refdomain="std",
-            reftype="doc",
-            reftarget="/" + render.connection_docname(conn_type),
-            refexplicit=True,
-            refdoc=self.env.current_document.docname,
+        return reference(
+            self.env.current_document.docname,
+            "std",
+            "doc",
+            "/" + render.connection_docname(conn_type),
+            nodes.literal(conn_type, conn_type),
         )
-        xref += nodes.literal(conn_type, conn_type)
-        return xref
 
     def diagram(self, entry: CatalogEntry) -> list[nodes.Node]:
         """Return ``source → operator → target`` drawn by graphviz, when the class uses hooks."""
@@ -609,17 +618,14 @@ class CatalogEntryDirective(SphinxDirective):
         items = nodes.bullet_list(classes=["catalog-findings"])
         for finding in findings:
             paragraph = nodes.paragraph(classes=[f"catalog-severity-{finding.severity}"])
-            xref = pending_xref(
-                "",
-                refdomain="std",
-                reftype="ref",
-                reftarget=finding.rule.lower(),
-                refexplicit=True,
-                refwarn=True,
-                refdoc=self.env.current_document.docname,
+            paragraph += reference(
+                self.env.current_document.docname,
+                "std",
+                "ref",
+                finding.rule.lower(),
+                nodes.inline(finding.rule, finding.rule),
+                warn=True,
             )
-            xref += nodes.inline(finding.rule, finding.rule)
-            paragraph += xref
             paragraph += nodes.Text(f" ({finding.severity}): {finding.message} Fix: {finding.fix}")
             items += nodes.list_item("", paragraph)
         return [items]
@@ -746,33 +752,22 @@ class CatalogFindingsDirective(SphinxDirective):
 
     def rule_link(self, rule: str) -> nodes.Node:
         """Return a reference to the rule's section of the conventions page (label ``cat00N``)."""
-        xref = pending_xref(
-            "",
-            refdomain="std",
-            reftype="ref",
-            reftarget=rule.lower(),
-            refexplicit=True,
-            refwarn=True,
-            refdoc=self.env.current_document.docname,
+        return reference(
+            self.env.current_document.docname, "std", "ref", rule.lower(), nodes.inline(rule, rule), warn=True
         )
-        xref += nodes.inline(rule, rule)
-        return xref
 
     def class_link(self, import_path: str, state: CatalogState | None) -> nodes.Node:
         """Return a link to the class's page, or its import path as code when it has none."""
         if state is None or import_path not in state.index.by_path:
             return nodes.literal(import_path, import_path)
         name = import_path.rsplit(".", 1)[-1]
-        xref = pending_xref(
-            "",
-            refdomain="std",
-            reftype="doc",
-            reftarget="/" + render.class_docname(import_path),
-            refexplicit=True,
-            refdoc=self.env.current_document.docname,
+        return reference(
+            self.env.current_document.docname,
+            "std",
+            "doc",
+            "/" + render.class_docname(import_path),
+            nodes.inline(name, name),
         )
-        xref += nodes.inline(name, name)
-        return xref
 
 
 class catalog_finder(nodes.General, nodes.Element):
