@@ -36,6 +36,8 @@ from etl_platform.policy import DataError
 CHUNK_SIZE = 1 << 20
 #: Chunks at least this large are hashed on a second thread while they are written.
 _PARALLEL_BYTES = 1 << 16
+#: On a local disk, a payload is flushed to the disk and dropped from the page cache every this many bytes.
+WRITE_BEHIND_BYTES = 64 << 20
 MANIFEST_SUFFIX = ".manifest.json"
 
 
@@ -135,6 +137,58 @@ class Manifest:
             ) from None
 
 
+class _WriteBehind:
+    """Flush a local file being written to the disk, and drop it from the page cache, as it grows.
+
+    Why: an archived payload is written once and read rarely, so keeping it in the page cache only takes
+    memory from the tasks, and a payload should be on the disk before it is published. Flushing every
+    :data:`WRITE_BEHIND_BYTES` on a second thread keeps the cache footprint small, and with it the write
+    speed steady: on a VM that returns free memory to its host, writing 1 GiB into fresh page cache took
+    1.2-1.8 s of page faults in bench/bench_archive.py, against 0.25 s into recycled pages.
+    (``sync_file_range`` would start the write-back without a thread, but Python does not expose it.)
+
+    :param file: the open local file; its buffer is flushed before each write-back.
+    """
+
+    def __init__(self, file: Any) -> None:
+        self._file = file
+        self._descriptor: int = file.fileno()
+        self._flusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-write-behind")
+        self._flushing: Future[None] | None = None
+        self._flushed = 0
+
+    def wrote(self, size: int) -> None:
+        """Start a write-back when enough bytes are waiting and none is running.
+
+        :param size: the file's size now.
+        """
+        if size - self._flushed < WRITE_BEHIND_BYTES:
+            return
+        if self._flushing is not None and not self._flushing.done():
+            return  # the disk is behind: the next write starts the next write-back
+        self._file.flush()
+        self._flushing = self._flusher.submit(self._write_back, size)
+        self._flushed = size
+
+    def finish(self, size: int) -> None:
+        """Wait until the whole file is on the disk.
+
+        :param size: the file's final size.
+        """
+        if self._flushing is not None:
+            self._flushing.result()
+        self._file.flush()
+        self._write_back(size)
+
+    def close(self) -> None:
+        """Stop the write-back thread."""
+        self._flusher.shutdown(wait=True)
+
+    def _write_back(self, size: int) -> None:
+        os.fdatasync(self._descriptor)
+        os.posix_fadvise(self._descriptor, 0, size, os.POSIX_FADV_DONTNEED)
+
+
 class StagedPayload:
     """A payload being written to a hidden file, published by :meth:`commit`.
 
@@ -152,6 +206,7 @@ class StagedPayload:
         self.partial = self.final.parent / f".{key.name}.{uuid.uuid4().hex}.partial"
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self._file = _open(self.partial, "wb")
+        self._write_behind = _WriteBehind(self._file) if isinstance(self.final.fs, LocalFileSystem) else None
         self._sha256 = hashlib.sha256()
         # Hashing and writing both release the GIL; one after the other, hashing adds about a quarter
         # to the time of writing (bench/bench_archive.py), so large chunks are hashed on a second
@@ -179,6 +234,8 @@ class StagedPayload:
             self._sha256.update(data)
         self._file.write(data)
         self.size += len(data)
+        if self._write_behind is not None:
+            self._write_behind.wrote(self.size)
         return len(data)
 
     def _wait(self) -> None:
@@ -219,6 +276,8 @@ class StagedPayload:
         :returns: the manifest of the archived payload.
         """
         self._wait()
+        if self._write_behind is not None:
+            self._write_behind.finish(self.size)
         self._file.close()
         if not self._publish():
             existing = self.archive.find(self.key.path)
@@ -266,6 +325,8 @@ class StagedPayload:
     def discard(self) -> None:
         """Remove the staging file unless the payload was committed."""
         self._hasher.shutdown(wait=True)
+        if self._write_behind is not None:
+            self._write_behind.close()
         if not self._file.closed:
             self._file.close()
         if not self.committed and self.partial.exists():

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from etl_fixtures import archived_files
 
+from etl_platform import archive as archive_module
 from etl_platform.archive import Archive, ArchiveConflictError, ArchiveCorruptError, ArchiveKey
 
 KEY = ArchiveKey(
@@ -135,3 +136,17 @@ def test_checksum_is_right_when_large_chunks_are_hashed_in_parallel_and_buffers_
         == hashlib.sha256((tmp_path / KEY.path).read_bytes()).hexdigest()
     )
     assert manifest.size == 5 * 300_000
+
+
+def test_writing_behind_a_local_payload_keeps_every_byte_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A tiny write-behind step, so that many write-backs start while small writes still sit in the
+    # file's buffer: each must be flushed first, or the disk would get the bytes out of order.
+    monkeypatch.setattr(archive_module, "WRITE_BEHIND_BYTES", 1_000)
+    chunks = [str(n).encode() * (n % 7 + 1) for n in range(5_000)] + [b"z" * 300_000] * 3
+    manifest, created = write(Archive(str(tmp_path)), chunks)
+    payload = b"".join(chunks)
+    assert created
+    assert (tmp_path / KEY.path).read_bytes() == payload
+    assert (manifest.size, manifest.sha256) == (len(payload), hashlib.sha256(payload).hexdigest())
