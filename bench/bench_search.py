@@ -7,12 +7,14 @@ search extension added). The baseline of the index time is the Sphinx build of t
 same run. Target: indexing under 10 % of the build.
 
 Query latency: the amazon site's search page is served on 127.0.0.1 and opened in Chromium; each
-query is typed one key at a time, and the page measures with ``performance.now()`` the time from the
+query is typed one key at a time, in a burst (no pause between keys, as when pasting or typing fast:
+the searches of the earlier keys are still running) and at 80 ms per key (a fast typist), and the
+page measures with ``performance.now()`` the time from the
 last keystroke's ``input`` event to the first animation frame after the results of the whole query
 are in the page (the frame in which they are painted). The first query of a page also loads
 Pagefind's WebAssembly and its index chunks, so it is reported on its own. Baseline: the same page
-with Pagefind's default 300 ms debounce, which the search page turns off. Target: first results
-within 100 ms.
+with Pagefind's default 300 ms debounce, which the search page lowers to 25 ms. Target: first results
+within 100 ms, for every query after the first at both speeds.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ REPO = Path(__file__).resolve().parent.parent
 QUERIES = ("bucket", "glue job", "lambda", "redshift", "sagemaker", "step function", "athena", "s3 copy")
 TARGET_SHARE = 0.10
 TARGET_MS = 100.0
+#: Milliseconds between two keys: a burst, and a fast typist.
+TYPING = {"burst": 0, "80 ms per key": 80}
 
 #: Runs in the page: type nothing itself, only time what the keyboard typed. Resolves with the
 #: milliseconds from the last input event to the frame after the query's results appeared.
@@ -131,14 +135,22 @@ def served(site: Path) -> Iterator[str]:
         server.server_close()
 
 
-def query_latency(site: Path) -> dict[str, list[float]]:
-    """Type every query into the search page; milliseconds per query, with our UI and the default."""
+def query_latency(site: Path) -> dict[tuple[str, str], list[float]]:
+    """Type every query into the search page at each speed; milliseconds per query, ours and the default.
+
+    :returns: the latencies of each (page, typing speed), in the order of :data:`QUERIES`.
+    """
     from playwright.sync_api import sync_playwright
 
-    times: dict[str, list[float]] = {}
+    times: dict[tuple[str, str], list[float]] = {}
     with served(site) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        for name, setup in (("ours", None), ("default", DEFAULT_UI)):
+        runs = [
+            (name, setup, typing)
+            for name, setup in (("ours", None), ("default", DEFAULT_UI))
+            for typing in TYPING
+        ]
+        for name, setup, typing in runs:
             page = browser.new_page()
             page.goto(url + "search.html")
             page.wait_for_load_state("networkidle")
@@ -151,9 +163,9 @@ def query_latency(site: Path) -> dict[str, list[float]]:
                 box.fill("")
                 # Started before typing and awaited after: the page keeps the promise meanwhile.
                 page.evaluate(f"(query) => {{ window.benchLatency = ({MEASURE})(query); }}", query)
-                box.press_sequentially(query)
+                box.press_sequentially(query, delay=TYPING[typing])
                 measured.append(float(page.evaluate("() => window.benchLatency")))
-            times[name] = measured
+            times[name, typing] = measured
             page.close()
         browser.close()
     return times
@@ -184,18 +196,21 @@ def main() -> int:
         f"\nQuery latency on the amazon catalog's search page, {len(QUERIES)} queries typed key by key "
         "(last keystroke → first frame with the results):\n"
     )
-    print("| search page | first query (loads the index) | median of the others | worst of the others |")
-    print("| --- | --- | --- | --- |")
-    for name, label in (("default", "baseline: Pagefind UI defaults (300 ms debounce)"), ("ours", "ours")):
-        first, *others = latency[name]
+    print("| search page | typing | first query (loads the index) | median of the others | worst of others |")
+    print("| --- | --- | --- | --- | --- |")
+    labels = {"default": "baseline: Pagefind UI defaults (300 ms debounce)", "ours": "ours (25 ms debounce)"}
+    for (name, typing), measured in sorted(latency.items()):
+        first, *others = measured
         others.sort()
-        print(f"| {label} | {first:.0f} ms | {others[len(others) // 2]:.0f} ms | {others[-1]:.0f} ms |")
-    ours_others = latency["ours"][1:]
+        print(
+            f"| {labels[name]} | {typing} | {first:.0f} ms | {others[len(others) // 2]:.0f} ms "
+            f"| {others[-1]:.0f} ms |"
+        )
+    worst = max(max(measured[1:]) for (name, _), measured in latency.items() if name == "ours")
     targets = {
         f"indexing under {TARGET_SHARE:.0%} of the build": all(share < TARGET_SHARE for share in shares),
-        f"first results within {TARGET_MS:.0f} ms (median after the first query)": (
-            sorted(ours_others)[len(ours_others) // 2] < TARGET_MS
-        ),
+        f"first results within {TARGET_MS:.0f} ms (worst query after the first, both speeds)": worst
+        < TARGET_MS,
     }
     print("\n" + "; ".join(f"{target}: {'met' if ok else 'MISSED'}" for target, ok in targets.items()) + ".")
     return 0 if all(targets.values()) else 1
