@@ -24,7 +24,14 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.writers.html5 import HTML5Translator
 
 from airflow_catalog import __version__, render
-from airflow_catalog.connections import ConnectionUse, builder_data, connection_uses, implementing_hooks
+from airflow_catalog.connections import (
+    ConnectionUse,
+    GenericGroup,
+    builder_data,
+    connection_uses,
+    generic_uses,
+    implementing_hooks,
+)
 from airflow_catalog.sphinx_ext import json_for_script, reference, state_of, table
 
 logger = logging.getLogger(__name__)
@@ -48,6 +55,11 @@ def _page_data(conn_type: str, index: render.CatalogIndex) -> dict[str, Any]:
         "builder": builder_data(conn_type, index),
         "uses": [[use.entry.import_path, use.parameter.name, use.default] for use in uses],
         "hooks": [hook.import_path for hook in implementing_hooks(conn_type, index)],
+        "generic": [
+            [group.base, [hook.import_path for hook in group.via]]
+            + [[use.entry.import_path, use.parameter.name, use.default] for use in group.uses]
+            for group in generic_uses(conn_type, index)
+        ],
     }
 
 
@@ -75,6 +87,8 @@ class ConnectionBuilderDirective(SphinxDirective):
         digests[self.env.current_document.docname] = (conn_type, _digest(data))
         result: list[nodes.Node] = []
         result.extend(self.uses_section(conn_type, index))
+        for group in generic_uses(conn_type, index):
+            result.extend(self.generic_section(conn_type, group))
         anchor = nodes.make_id(f"catalog-connection-builder-{conn_type}")
         title = "Connection builder"
         result.append(nodes.rubric(title, title, ids=[anchor], classes=["catalog-section"]))
@@ -126,6 +140,45 @@ class ConnectionBuilderDirective(SphinxDirective):
                 "catalog-list",
             ),
         ]
+
+    def generic_section(self, conn_type: str, group: GenericGroup) -> list[nodes.Node]:
+        """Return the classes that take any connection whose hook derives from ``group``'s generic hook."""
+        title = f"Also works with any {group.name} connection"
+        anchor = nodes.make_id(f"catalog-connection-generic-{conn_type}-{group.name}")
+        heading = nodes.rubric(title, title, ids=[anchor], classes=["catalog-section"])
+        base: nodes.Node = (
+            self.class_link(group.base, group.name)
+            if group.entry is not None
+            else nodes.literal(group.base, group.base)
+        )
+        intro = nodes.paragraph("", "These classes take a connection of any type whose hook derives from ")
+        intro += base
+        intro += nodes.Text(f", as {self.names([hook.name for hook in group.via])} of type ")
+        intro += nodes.literal(conn_type, conn_type)
+        intro += nodes.Text(" does.")
+        rows: list[list[nodes.Node | str]] = [
+            [
+                self.class_link(use.entry.import_path, use.entry.name),
+                str(use.entry.kind),
+                self.code(use.parameter.name),
+                self.code(use.default) if use.default else ("required" if use.parameter.required else ""),
+            ]
+            for use in group.uses
+        ]
+        return [
+            heading,
+            intro,
+            table(
+                ["Class", "Kind", "Parameter", "Default connection id"],
+                rows,
+                [35, 12, 28, 25],
+                "catalog-list catalog-generic-connections",
+            ),
+        ]
+
+    def names(self, names: list[str]) -> str:
+        """Return ``a``, ``a and b`` or ``a, b and c``."""
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
     def code(self, text: str | None) -> nodes.Node | str:
         """Return ``text`` as inline code, or an empty cell."""

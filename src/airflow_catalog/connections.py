@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import sys
 import types
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,33 @@ def form_from_hook(hook: type) -> ConnectionForm | None:
     return ConnectionForm(
         standard_fields=standard, extra_fields=tuple(extra), source="hook", problems=tuple(problems)
     )
+
+
+def generic_bases(bases: Iterable[type]) -> tuple[str, ...]:
+    """Return the hooks among ``bases`` and their ancestors that have no connection type of their own.
+
+    Such a hook (common.sql's ``DbApiHook``) stands for every hook derived from it: an operator that
+    builds one from a connection id (``connection.get_hook()``) takes a connection of any type whose
+    hook derives from it. Airflow's own ``BaseHook`` and classes that are not hooks are left out.
+
+    :param bases: a hook's bases (``cls.__mro__[1:]``, or those a class read from source names).
+    :returns: their import paths, nearest first.
+    """
+    from airflow.sdk import BaseHook
+
+    from airflow_catalog.discover import is_airflow_core  # discover imports this module
+
+    found: dict[str, None] = {}
+    for base in bases:
+        for klass in inspect.getmro(base):
+            if (
+                isinstance(klass, type)
+                and issubclass(klass, BaseHook)
+                and not is_airflow_core(klass)
+                and not getattr(klass, "conn_type", None)
+            ):
+                found.setdefault(f"{klass.__module__}.{klass.__qualname__}", None)
+    return tuple(found)
 
 
 def _call(hook: type, method: str) -> tuple[Any, str]:
@@ -373,7 +401,82 @@ def connection_uses(conn_type: str, index: CatalogIndex) -> list[ConnectionUse]:
     return uses
 
 
-def _default_id(default: str | None, hook: CatalogEntry) -> str | None:
+@dataclass(frozen=True)
+class GenericGroup:
+    """The classes that take a connection of any type whose hook derives from one generic hook.
+
+    :param base: import path of the hook with no connection type of its own (common.sql's ``DbApiHook``).
+    :param entry: its catalog entry, ``None`` when its package is not catalogued.
+    :param via: the hooks of this connection type that derive from it.
+    :param uses: each parameter that takes such a connection.
+    """
+
+    base: str
+    entry: CatalogEntry | None
+    via: tuple[CatalogEntry, ...]
+    uses: tuple[ConnectionUse, ...]
+
+    @property
+    def name(self) -> str:
+        """The generic hook's class name."""
+        return self.base.rsplit(".", 1)[-1]
+
+
+def generic_uses(conn_type: str, index: CatalogIndex) -> list[GenericGroup]:
+    """Return the parameters taking a connection of any type whose hook derives from one of ``conn_type``.
+
+    common.sql's operators take a ``conn_id`` of any database: they build the hook the connection's
+    type names and require it to be a ``DbApiHook``. Such a class uses a hook with no connection type
+    of its own; each of its ``…conn_id`` parameters that no typed hook it uses names
+    (``conn_name_attr``) takes a connection of any type whose hook derives from that generic hook.
+
+    :param conn_type: e.g. ``postgres``.
+    :param index: the catalog's look-ups.
+    :returns: one group per generic hook this type's hooks derive from, nearest first; a group with
+        no parameters is left out.
+    """
+    hooks = _hooks_of_type(conn_type, index)
+    bases: dict[str, list[CatalogEntry]] = {}
+    for hook in hooks:
+        assert hook.hook is not None, "_hooks_of_type returns hooks only"
+        for base in hook.hook.generic_bases:
+            bases.setdefault(base, []).append(hook)
+    groups = []
+    for base, via in bases.items():
+        generic = index.by_path.get(base)
+        uses = []
+        for entry in sorted(index.catalog.entries, key=lambda e: (e.name, e.import_path)):
+            if entry.kind not in USER_KINDS or base not in entry.uses_hooks:
+                continue
+            typed_names = {
+                used.hook.conn_name_attr
+                for path in entry.uses_hooks
+                if (used := index.by_path.get(path)) is not None
+                and used.hook is not None
+                and used.hook.conn_type
+            }
+            for parameter in entry.parameters:
+                if parameter.name.endswith("conn_id") and parameter.name not in typed_names:
+                    uses.append(
+                        ConnectionUse(entry, parameter, _default_id(parameter.default, generic), base)
+                    )
+        if uses:
+            groups.append(GenericGroup(base, generic, tuple(via), tuple(uses)))
+    return groups
+
+
+def _hooks_of_type(conn_type: str, index: CatalogIndex) -> list[CatalogEntry]:
+    """Return the catalogued hooks of ``conn_type`` and the hook a provider declares for it, by name."""
+    hooks = {hook.import_path: hook for hook in implementing_hooks(conn_type, index)}
+    for package in index.catalog.packages:
+        for connection in package.connection_types:
+            declared = index.by_path.get(connection.hook_class)
+            if connection.conn_type == conn_type and declared is not None and declared.hook is not None:
+                hooks.setdefault(declared.import_path, declared)
+    return sorted(hooks.values(), key=lambda entry: (entry.name, entry.import_path))
+
+
+def _default_id(default: str | None, hook: CatalogEntry | None) -> str | None:
     """Turn a default as written into a connection id.
 
     Extraction writes an expression with its value (``HttpHook.default_conn_name = 'http_default'``),
@@ -387,7 +490,7 @@ def _default_id(default: str | None, hook: CatalogEntry) -> str | None:
         value = None
     if isinstance(value, str):
         return value
-    if default.endswith("default_conn_name") and hook.hook is not None:
+    if default.endswith("default_conn_name") and hook is not None and hook.hook is not None:
         return hook.hook.default_conn_name
     return None
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_catalog import docstrings
-from airflow_catalog.connections import form_from_hook
+from airflow_catalog.connections import form_from_hook, generic_bases
 from airflow_catalog.discover import FoundClass, ModuleSource, is_airflow_core, load_object, written_name
 from airflow_catalog.examples import ExampleIndex
 from airflow_catalog.model import (
@@ -119,7 +119,9 @@ def _from_object(found: FoundClass, cls: type, context: PackageContext) -> Catal
         deferrable=any(p.name == "deferrable" for p in parameters)
         or any(_calls_self_defer(node) for _, node in nodes if node is not None),
         deprecation=_deprecation(docstring, own_node, cls.__dict__.get("__deprecated__"), found.source),
-        hook=_hook_identity({a: getattr(cls, a, None) for a in HOOK_ATTRIBUTES}, form_from_hook(cls))
+        hook=_hook_identity(
+            {a: getattr(cls, a, None) for a in HOOK_ATTRIBUTES}, form_from_hook(cls), cls.__mro__[1:]
+        )
         if found.kind is Kind.HOOK
         else None,
         uses_hooks=tuple(uses),
@@ -163,7 +165,9 @@ def _from_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
         ui_fgcolor=_text_or_none(attributes.get("ui_fgcolor")),
         deferrable=any(p.name == "deferrable" for p in parameters) or _calls_self_defer(node),
         deprecation=_deprecation(docstring, node, None, found.source),
-        hook=_hook_identity(attributes) if found.kind is Kind.HOOK else None,
+        hook=_hook_identity(attributes, bases=tuple(_resolved_bases(node, found.source)))
+        if found.kind is Kind.HOOK
+        else None,
         uses_hooks=tuple(
             []
             if found.kind is Kind.HOOK
@@ -684,8 +688,14 @@ def _hook_path(written: str, source: ModuleSource) -> str | None:
     return None if path.startswith("airflow.") and not path.startswith("airflow.providers.") else path
 
 
-def _hook_identity(values: dict[str, Any], form: ConnectionForm | None = None) -> HookIdentity:
-    return HookIdentity(**{name: _text_or_none(values.get(name)) for name in HOOK_ATTRIBUTES}, form=form)
+def _hook_identity(
+    values: dict[str, Any], form: ConnectionForm | None = None, bases: tuple[type, ...] = ()
+) -> HookIdentity:
+    return HookIdentity(
+        **{name: _text_or_none(values.get(name)) for name in HOOK_ATTRIBUTES},
+        form=form,
+        generic_bases=generic_bases(bases),
+    )
 
 
 def _location(found: FoundClass, context: PackageContext, node: ast.ClassDef | None) -> SourceLocation | None:

@@ -79,6 +79,9 @@ class HookIdentity:
 
     :param form: the connection form its own ``get_ui_field_behaviour()`` and
         ``get_connection_form_widgets()`` declare (used when the provider metadata declares none).
+    :param generic_bases: import paths of the hooks it derives from that have no connection type of
+        their own, nearest first (common.sql's ``DbApiHook``): a class that takes a connection for one
+        of those takes this hook's connections too.
     """
 
     conn_type: str | None = None
@@ -86,6 +89,7 @@ class HookIdentity:
     default_conn_name: str | None = None
     hook_name: str | None = None
     form: ConnectionForm | None = None
+    generic_bases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
