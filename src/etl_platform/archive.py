@@ -4,17 +4,28 @@ A payload lives at ``{root}/{source}/{dataset}/{YYYY}/{MM}/{DD}/{run_id}/{name}`
 it at ``{name}.manifest.json``. ``root`` is any fsspec URL, reached through Airflow's
 :class:`~airflow.sdk.ObjectStoragePath`, so a local folder and a bucket behave alike.
 
-Writing goes to a hidden ``.partial`` file in the same folder and is moved into place only when the last
-byte is written and hashed, so readers never see a partial payload. Writing the same bytes to the same key
-again is a no-op; different bytes at the same key raise :class:`ArchiveConflictError`, never an overwrite.
-On a local disk the move is a hard link, which fails when the key is taken, so two writers racing for
-one key cannot both publish; on object stores the key is checked, then the file moved (Airflow runs one
-task instance per run and key, so the window between the two is not a lock anyone relies on).
+Readers never see a partial payload, and a payload is published only where the key is free: writing the
+same bytes to the same key again is a no-op; different bytes at the same key raise
+:class:`ArchiveConflictError`, never an overwrite. How a payload is published depends on the store
+(:class:`Publishing`):
+
+- **A local disk**: the payload is written to a hidden ``.partial`` file in the same folder and hard-linked
+  into place, which fails when the key is taken: two writers racing for one key cannot both publish.
+- **S3** (through s3fs): the payload is uploaded to its key as an exclusive write (``If-None-Match: *`` on
+  the last ``PutObject`` or ``CompleteMultipartUpload``). S3 shows an upload only when it completes and
+  completes it only if the key is free, so of two writers racing, the second is refused by the store
+  itself. AWS S3 honours the condition since August 2024, as do MinIO and moto; for an S3-compatible store
+  that ignores it, the key is also checked just before the upload completes, as below.
+- **Any other fsspec store**: the payload is written to a hidden ``.partial`` file, then the key is checked
+  and the file moved. Between the check and the move, a second writer could publish and be overwritten;
+  Airflow runs one task instance per run and key, so that window only opens when two DAG runs or
+  deployments write the same key at once.
 """
 
 from __future__ import annotations
 
 import datetime
+import enum
 import hashlib
 import io
 import json
@@ -49,6 +60,72 @@ def _open(path: ObjectStoragePath, mode: str) -> Any:
     report the hidden ``.partial`` file as an asset.
     """
     return path.fs.open(path.path, mode)
+
+
+class Publishing(enum.Enum):
+    """How a store lets a payload be published only where its key is free."""
+
+    #: A local disk: a hard link from the staged file, refused by the file system when the key is taken.
+    LINK = "link"
+    #: S3: an exclusive write at the key itself, refused by the store when the key is taken.
+    CREATE_IF_ABSENT = "create-if-absent"
+    #: Any other store: check that the key is free, then move the staged file (not atomic).
+    CHECK_THEN_MOVE = "check-then-move"
+
+    @classmethod
+    def of(cls, fs: Any) -> Publishing:
+        """Choose how to publish on a file system.
+
+        :param fs: the fsspec file system of the archive.
+        :returns: the way that file system allows.
+        """
+        if isinstance(fs, LocalFileSystem):
+            return cls.LINK
+        try:
+            from s3fs import S3FileSystem
+        except ImportError:  # without s3fs no file system reaches S3
+            return cls.CHECK_THEN_MOVE
+        # fsspec leaves exclusive writes to each store ("may be implemented by the backend"); s3fs's
+        # "xb" mode sends If-None-Match and turns the store's refusal into FileExistsError.
+        return cls.CREATE_IF_ABSENT if isinstance(fs, S3FileSystem) else cls.CHECK_THEN_MOVE
+
+
+def _abandon(file: Any) -> None:
+    """Throw away an exclusive write that must not complete, and its multipart upload if one was begun.
+
+    s3fs's ``discard`` aborts the upload but leaves the file open, and closing it later (even by the
+    garbage collector) would try to complete it.
+    """
+    file.discard()
+    file.closed = True
+
+
+def _publish_staged_file(
+    partial: ObjectStoragePath, final: ObjectStoragePath, publishing: Publishing
+) -> bool:
+    """Move a complete staged file into place unless the key is taken, and remove it either way.
+
+    :param partial: the staged file.
+    :param final: where it goes.
+    :param publishing: :attr:`Publishing.LINK` or :attr:`Publishing.CHECK_THEN_MOVE`.
+    :returns: whether it was published.
+    """
+    if publishing is Publishing.LINK:
+        try:
+            os.link(partial.path, final.path)
+        except FileExistsError:
+            partial.unlink()
+            return False
+        except OSError:
+            pass  # a file system without hard links: check, then move
+        else:
+            partial.unlink()
+            return True
+    if final.exists():
+        partial.unlink()
+        return False
+    partial.move(final)
+    return True
 
 
 class ArchiveConflictError(DataError):
@@ -203,10 +280,17 @@ class StagedPayload:
         self.archive = archive
         self.key = key
         self.final = archive.payload_path(key.path)
-        self.partial = self.final.parent / f".{key.name}.{uuid.uuid4().hex}.partial"
+        self.publishing = Publishing.of(self.final.fs)
         self.final.parent.mkdir(parents=True, exist_ok=True)
-        self._file = _open(self.partial, "wb")
-        self._write_behind = _WriteBehind(self._file) if isinstance(self.final.fs, LocalFileSystem) else None
+        #: The hidden file being written, or ``None`` when the payload is uploaded to its key exclusively.
+        self.partial: ObjectStoragePath | None = None
+        if self.publishing is Publishing.CREATE_IF_ABSENT:
+            # Not visible at the key until the upload completes, and completed only if the key is free.
+            self._file = _open(self.final, "xb")
+        else:
+            self.partial = self.final.parent / f".{key.name}.{uuid.uuid4().hex}.partial"
+            self._file = _open(self.partial, "wb")
+        self._write_behind = _WriteBehind(self._file) if self.publishing is Publishing.LINK else None
         self._sha256 = hashlib.sha256()
         # Hashing and writing both release the GIL; one after the other, hashing adds about a quarter
         # to the time of writing (bench/bench_archive.py), so large chunks are hashed on a second
@@ -215,6 +299,7 @@ class StagedPayload:
         self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-sha256")
         self._hashing: Future[None] | None = None
         self.size = 0
+        self._uploaded = False
         self.committed = False
         #: ``False`` when :meth:`commit` found the same payload already archived.
         self.created = False
@@ -278,11 +363,9 @@ class StagedPayload:
         self._wait()
         if self._write_behind is not None:
             self._write_behind.finish(self.size)
-        self._file.close()
         if not self._publish():
             existing = self.archive.find(self.key.path)
             assert existing is not None, "a payload that blocked publishing is there"
-            self.partial.unlink()
             self.committed = True
             if existing.sha256 != self.sha256:
                 raise ArchiveConflictError(
@@ -306,27 +389,47 @@ class StagedPayload:
         return manifest
 
     def _publish(self) -> bool:
-        """Move the staged file into place unless a payload is already there; say whether it moved."""
-        if isinstance(self.final.fs, LocalFileSystem):
-            try:
-                os.link(self.partial.path, self.final.path)
-            except FileExistsError:
-                return False
-            except OSError:
-                pass  # a file system without hard links: check, then move, as on object stores
-            else:
-                self.partial.unlink()
-                return True
-        if self.archive.find(self.key.path) is not None:
+        """Publish the payload unless the key is taken; either way nothing staged is left.
+
+        :returns: whether it was published.
+        """
+        if self.partial is None:
+            return self._complete_exclusive_upload()
+        self._file.close()
+        return _publish_staged_file(self.partial, self.final, self.publishing)
+
+    def _complete_exclusive_upload(self) -> bool:
+        fs, path = self.final.fs, self.final.path
+        # The store's condition decides a race; this check keeps an S3-compatible store that ignores
+        # If-None-Match from overwriting at least a payload published before now.
+        fs.invalidate_cache(path)
+        if fs.exists(path):
+            _abandon(self._file)
             return False
-        self.partial.move(self.final)
+        try:
+            if self.size == 0:
+                # s3fs completes an empty file with an unconditional PUT: send the exclusive one here.
+                _abandon(self._file)
+                fs.pipe_file(path, b"", mode="create")
+            else:
+                self._file.close()
+        except FileExistsError:
+            _abandon(self._file)  # s3fs leaves a refused multipart upload open
+            return False
+        self._uploaded = True
         return True
 
     def discard(self) -> None:
-        """Remove the staging file unless the payload was committed."""
+        """Remove the staging file, or abort the upload, unless the payload was committed."""
         self._hasher.shutdown(wait=True)
         if self._write_behind is not None:
             self._write_behind.close()
+        if self.partial is None:
+            if not self._uploaded:
+                # Closing would complete the upload of a partial payload; an upload that failed to
+                # complete is still open on the store.
+                _abandon(self._file)
+            return
         if not self._file.closed:
             self._file.close()
         if not self.committed and self.partial.exists():
@@ -428,6 +531,9 @@ class Archive:
     def write_manifest(self, manifest: Manifest) -> None:
         """Write a manifest atomically (to a hidden file first, then moved into place).
 
+        The writer that published a payload writes its manifest this way, replacing one that
+        :meth:`find` may have rebuilt meanwhile for a writer that lost the race.
+
         :param manifest: the manifest.
         """
         final = self.manifest_path(manifest.path)
@@ -435,11 +541,33 @@ class Archive:
         partial.write_bytes(manifest.dumps())
         partial.move(final)
 
+    def _add_manifest(self, manifest: Manifest) -> Manifest:
+        """Write a manifest unless one is there already (then that one is read and returned).
+
+        :param manifest: the manifest.
+        :returns: the manifest at its place afterwards.
+        """
+        final = self.manifest_path(manifest.path)
+        publishing = Publishing.of(final.fs)
+        if publishing is Publishing.CREATE_IF_ABSENT:
+            try:
+                final.fs.pipe_file(final.path, manifest.dumps(), mode="create")
+                return manifest
+            except FileExistsError:
+                pass
+        else:
+            partial = final.parent / f".{final.name}.{uuid.uuid4().hex}.partial"
+            partial.write_bytes(manifest.dumps())
+            if _publish_staged_file(partial, final, publishing):
+                return manifest
+        return Manifest.loads(final.read_bytes(), str(final))
+
     def find(self, path: str) -> Manifest | None:
         """Find the manifest of an archived payload.
 
-        A payload without a manifest (a writer stopped between the two moves) gets its manifest
-        rebuilt from its bytes, so that it is never silently overwritten.
+        A payload without a manifest (its writer stopped after publishing it, or has not written the
+        manifest yet) gets its manifest rebuilt from its bytes, so that it is never silently
+        overwritten. The rebuilt manifest never replaces one written meanwhile.
 
         :param path: the payload's path below the root.
         :returns: its manifest, or ``None`` when nothing is archived there.
@@ -456,8 +584,7 @@ class Archive:
                 sha256.update(chunk)
                 size += len(chunk)
         manifest = Manifest(path, size, sha256.hexdigest(), "unknown (manifest rebuilt)", "", "", None)
-        self.write_manifest(manifest)
-        return manifest
+        return self._add_manifest(manifest)
 
     def read_manifest(self, path: str) -> Manifest:
         """Read the manifest of an archived payload.
