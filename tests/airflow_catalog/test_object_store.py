@@ -1,77 +1,46 @@
 """Publishing real Sphinx builds to a real S3 API: moto's server on 127.0.0.1, reached through s3fs.
 
-The fixture starts ``moto_server`` on a free port and sets the credentials and the endpoint in the
+The ``s3`` fixture sets the credentials and the endpoint of the session's ``moto_server`` in the
 environment, where boto3 and s3fs read them, exactly as a CI job would.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sphinx.application import Sphinx
-from sphinx.util.docutils import docutils_namespace
 
 from airflow_catalog.cli import main as cli
 from airflow_catalog.object_store import Store, StoreError, is_store_url, publish_to_store
 from airflow_catalog.publish import previous_catalog, publish_site, unpublish_version
 from airflow_catalog.versions import PublishedVersion, Versions
 
-ROOT = Path(__file__).parent / "roots" / "test-versioned"
+#: ``versioned_site`` (tests/conftest.py): the tiny site's pages built as a version, shared by the session.
 BuildSite = Callable[..., Path]
 PUBLISH = [sys.executable, "-m", "airflow_catalog", "publish"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """A real S3 API on 127.0.0.1; yields a boto3 client. Credentials live in the environment."""
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert server.stderr is not None
-    for line in server.stderr:  # werkzeug says when it listens
-        if "Running on" in line:
-            break
-    else:
-        raise RuntimeError("moto_server exited before listening")
-    threading.Thread(target=server.stderr.read, daemon=True).start()  # a full pipe would block it
-    environment = {
+def s3(moto_server: str) -> Iterator[object]:
+    """The session's S3 API (tests/conftest.py) as a CI job sees it; yields a boto3 client."""
+    credentials = {
         "AWS_ACCESS_KEY_ID": "test-key",
         "AWS_SECRET_ACCESS_KEY": "test-secret",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ENDPOINT_URL": moto_server,
     }
-    saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)
-    import boto3
+    with pytest.MonkeyPatch.context() as environment:
+        for name, value in credentials.items():
+            environment.setenv(name, value)
+        import boto3
 
-    yield boto3.client("s3")
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-    server.terminate()
-    server.wait()
+        yield boto3.client("s3")
 
 
 @pytest.fixture
@@ -80,40 +49,6 @@ def bucket(s3: object, request: pytest.FixtureRequest) -> str:
     name = "docs-" + request.node.name.lower().replace("_", "-")[:50].strip("-")
     s3.create_bucket(Bucket=name)  # type: ignore[attr-defined]
     return f"s3://{name}/site"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> BuildSite:
-    """Build the tiny versioned site once per version and variant."""
-    built: dict[tuple[str, str, bool], Path] = {}
-
-    def make(version: str, guide: str = "", with_new_page: bool = True) -> Path:
-        key = (version, guide, with_new_page)
-        if key not in built:
-            out = tmp_path_factory.mktemp(f"site-{version}")
-            source = out / "src"
-            shutil.copytree(ROOT, source)
-            if guide:
-                (source / "guide.md").write_text(f"# Guide\n\n{guide}\n")
-            excluded = ["_build"] if with_new_page else ["_build", "new-in-1-2.md"]
-            with docutils_namespace():
-                app = Sphinx(
-                    str(source),
-                    str(source),
-                    str(out / "html"),
-                    str(out / "doctrees"),
-                    "html",
-                    confoverrides={"catalog_version": version, "exclude_patterns": excluded},
-                    status=None,
-                    warning=io.StringIO(),
-                    warningiserror=True,
-                )
-                app.build()
-            assert app.statuscode == 0
-            built[key] = out / "html"
-        return built[key]
-
-    return make
 
 
 def objects(s3: object, url: str) -> dict[str, str]:
@@ -158,19 +93,21 @@ def test_fsspec_urls_are_object_stores_and_git_urls_are_not(target: str, expecte
 
 
 def test_two_versions_land_side_by_side_with_aliases_as_redirect_pages(
-    s3: object, bucket: str, site: BuildSite
+    s3: object, bucket: str, versioned_site: BuildSite
 ) -> None:
-    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
-    publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+    publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
+    publish_site(versioned_site("1.2.0"), "1.2.0", bucket, backoff=0)
 
     assert listed(s3, bucket) == {"1.2.0": ["stable", "latest"], "1.1.0": []}
     keys = objects(s3, bucket)
-    assert {key[len("1.2.0/") :] for key in keys if key.startswith("1.2.0/")} == files_of(site("1.2.0"))
+    assert {key[len("1.2.0/") :] for key in keys if key.startswith("1.2.0/")} == files_of(
+        versioned_site("1.2.0")
+    )
     assert {key[len("1.1.0/") :] for key in keys if key.startswith("1.1.0/")} == files_of(
-        site("1.1.0", with_new_page=False)
+        versioned_site("1.1.0")
     )
     # An alias holds one small redirect page per page of its version, and nothing else.
-    html_pages = {key for key in files_of(site("1.2.0")) if key.endswith(".html")}
+    html_pages = {key for key in files_of(versioned_site("1.2.0")) if key.endswith(".html")}
     assert {key[len("stable/") :] for key in keys if key.startswith("stable/")} == html_pages
     redirect = read(s3, bucket, "stable/new-in-1-2.html").decode()
     assert 'url=../1.2.0/new-in-1-2.html"' in redirect and "location.hash" in redirect
@@ -181,13 +118,13 @@ def test_two_versions_land_side_by_side_with_aliases_as_redirect_pages(
 
 
 def test_republishing_replaces_only_that_version_and_drops_its_stale_pages(
-    s3: object, bucket: str, site: BuildSite
+    s3: object, bucket: str, versioned_site: BuildSite
 ) -> None:
-    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
-    publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+    publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
+    publish_site(versioned_site("1.2.0"), "1.2.0", bucket, backoff=0)
     before = objects(s3, bucket)
 
-    republished = site("1.2.0", guide="Fixed after the release.", with_new_page=False)
+    republished = versioned_site("1.2.0", guide="Fixed after the release.", new_pages=False)
     publish_site(republished, "1.2.0", bucket, backoff=0)
 
     after = objects(s3, bucket)
@@ -202,10 +139,10 @@ def test_republishing_replaces_only_that_version_and_drops_its_stale_pages(
 
 
 def test_unpublishing_moves_the_aliases_and_deletes_the_folder(
-    s3: object, bucket: str, site: BuildSite
+    s3: object, bucket: str, versioned_site: BuildSite
 ) -> None:
-    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
-    publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+    publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
+    publish_site(versioned_site("1.2.0"), "1.2.0", bucket, backoff=0)
     unpublish_version("1.2.0", bucket, backoff=0)
 
     assert listed(s3, bucket) == {"1.1.0": ["stable", "latest"]}
@@ -216,12 +153,12 @@ def test_unpublishing_moves_the_aliases_and_deletes_the_folder(
 
 
 def test_a_file_that_cannot_be_read_stops_the_publish_before_anything_changes(
-    s3: object, bucket: str, site: BuildSite, tmp_path: Path
+    s3: object, bucket: str, versioned_site: BuildSite, tmp_path: Path
 ) -> None:
-    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
     before = {key: read(s3, bucket, key) for key in objects(s3, bucket)}
     broken = tmp_path / "html"
-    shutil.copytree(site("1.2.0"), broken)
+    shutil.copytree(versioned_site("1.2.0"), broken)
     (broken / "_static" / "gone.css").symlink_to(tmp_path / "nowhere.css")
 
     with pytest.raises(StoreError, match=r"cannot read .*gone\.css.*nothing was uploaded"):
@@ -230,12 +167,12 @@ def test_a_file_that_cannot_be_read_stops_the_publish_before_anything_changes(
 
 
 def test_an_upload_refused_half_way_takes_the_new_version_back(
-    s3: object, bucket: str, site: BuildSite, tmp_path: Path
+    s3: object, bucket: str, versioned_site: BuildSite, tmp_path: Path
 ) -> None:
-    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
     before = {key: read(s3, bucket, key) for key in objects(s3, bucket)}
     broken = tmp_path / "html"
-    shutil.copytree(site("1.2.0"), broken)
+    shutil.copytree(versioned_site("1.2.0"), broken)
     # A name that is not UTF-8 can live on disk but cannot be an S3 key: the request for it fails
     # after the files before it were uploaded.
     with open(os.fsencode(broken) + b"/zz\xff.html", "wb") as page:
@@ -247,13 +184,13 @@ def test_an_upload_refused_half_way_takes_the_new_version_back(
 
 
 def test_a_republish_refused_half_way_deletes_nothing_and_keeps_versions_json(
-    s3: object, bucket: str, site: BuildSite, tmp_path: Path
+    s3: object, bucket: str, versioned_site: BuildSite, tmp_path: Path
 ) -> None:
-    publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+    publish_site(versioned_site("1.2.0"), "1.2.0", bucket, backoff=0)
     before = objects(s3, bucket)
     listing = read(s3, bucket, "versions.json")
     broken = tmp_path / "html"
-    shutil.copytree(site("1.2.0", with_new_page=False), broken)
+    shutil.copytree(versioned_site("1.2.0", new_pages=False), broken)
     with open(os.fsencode(broken) + b"/zz\xff.html", "wb") as page:
         page.write(b"<html></html>")
 
@@ -264,8 +201,10 @@ def test_a_republish_refused_half_way_deletes_nothing_and_keeps_versions_json(
     assert read(s3, bucket, "versions.json") == listing
 
 
-def test_a_lost_race_is_retried_on_top_of_the_winner(s3: object, bucket: str, site: BuildSite) -> None:
-    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+def test_a_lost_race_is_retried_on_top_of_the_winner(
+    s3: object, bucket: str, versioned_site: BuildSite
+) -> None:
+    publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
     calls = 0
 
     def change(old: Versions) -> Versions:
@@ -273,10 +212,10 @@ def test_a_lost_race_is_retried_on_top_of_the_winner(s3: object, bucket: str, si
         nonlocal calls
         calls += 1
         if calls == 1:
-            publish_site(site("1.2.0"), "1.2.0", bucket, backoff=0)
+            publish_site(versioned_site("1.2.0"), "1.2.0", bucket, backoff=0)
         return old.with_version(PublishedVersion.new("2.0.0rc1", date="2026-11-25T00:00:00Z"))
 
-    outcome = publish_to_store(bucket, "2.0.0rc1", change, site("2.0.0rc1"), attempts=3, backoff=0)
+    outcome = publish_to_store(bucket, "2.0.0rc1", change, versioned_site("2.0.0rc1"), attempts=3, backoff=0)
 
     assert outcome.attempts == 2
     assert listed(s3, bucket) == {"2.0.0rc1": ["latest"], "1.2.0": ["stable"], "1.1.0": []}
@@ -285,9 +224,9 @@ def test_a_lost_race_is_retried_on_top_of_the_winner(s3: object, bucket: str, si
 
 
 def test_losing_every_race_leaves_versions_json_without_the_change(
-    s3: object, bucket: str, site: BuildSite
+    s3: object, bucket: str, versioned_site: BuildSite
 ) -> None:
-    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+    publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
     store = Store(bucket)
 
     def change(old: Versions) -> Versions:
@@ -296,15 +235,17 @@ def test_losing_every_race_leaves_versions_json_without_the_change(
         return old.with_version(PublishedVersion.new("1.2.0", date="2026-11-25T00:00:00Z"))
 
     with pytest.raises(StoreError, match=r"replaced by someone else 3 times in a row"):
-        publish_to_store(bucket, "1.2.0", change, site("1.2.0"), attempts=3, backoff=0)
+        publish_to_store(bucket, "1.2.0", change, versioned_site("1.2.0"), attempts=3, backoff=0)
     assert listed(s3, bucket) == {"1.1.0": ["stable", "latest"]}
 
 
-def test_two_publishes_racing_in_two_processes_both_land(s3: object, bucket: str, site: BuildSite) -> None:
-    publish_site(site("1.1.0", with_new_page=False), "1.1.0", bucket, backoff=0)
+def test_two_publishes_racing_in_two_processes_both_land(
+    s3: object, bucket: str, versioned_site: BuildSite
+) -> None:
+    publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
     processes = [
         subprocess.Popen(
-            [*PUBLISH, "--site", str(site(version)), "--version", version, "--target", bucket],
+            [*PUBLISH, "--site", str(versioned_site(version)), "--version", version, "--target", bucket],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -319,10 +260,10 @@ def test_two_publishes_racing_in_two_processes_both_land(s3: object, bucket: str
 
 
 def test_the_command_line_and_the_previous_catalog_read_the_store(
-    s3: object, bucket: str, site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    s3: object, bucket: str, versioned_site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     older = tmp_path / "1.1.0"
-    shutil.copytree(site("1.1.0", with_new_page=False), older)
+    shutil.copytree(versioned_site("1.1.0"), older)
     (older / "catalog.json").write_text('{"schema_version": 1}')
     assert cli(["publish", "--site", str(older), "--version", "1.1.0", "--target", bucket]) == 0
     assert "Published 1.1.0 to s3://" in capsys.readouterr().out
@@ -333,12 +274,14 @@ def test_the_command_line_and_the_previous_catalog_read_the_store(
     assert previous_catalog(bucket, "1.0.0", tmp_path / "none.json") is None
 
 
-def test_a_store_without_conditional_writes_gets_the_same_tree(site: BuildSite, tmp_path: Path) -> None:
+def test_a_store_without_conditional_writes_gets_the_same_tree(
+    versioned_site: BuildSite, tmp_path: Path
+) -> None:
     import fsspec
 
     url = f"memory://{tmp_path.name}/site"
-    publish_site(site("1.1.0", with_new_page=False), "1.1.0", url, backoff=0)
-    publish_site(site("1.2.0"), "1.2.0", url, backoff=0)
+    publish_site(versioned_site("1.1.0"), "1.1.0", url, backoff=0)
+    publish_site(versioned_site("1.2.0"), "1.2.0", url, backoff=0)
     unpublish_version("1.1.0", url, backoff=0)
 
     fs = fsspec.filesystem("memory")
@@ -349,6 +292,6 @@ def test_a_store_without_conditional_writes_gets_the_same_tree(site: BuildSite, 
     assert Store(url).conditional is False
 
 
-def test_an_unknown_store_says_which_back_end_to_install(site: BuildSite) -> None:
+def test_an_unknown_store_says_which_back_end_to_install(versioned_site: BuildSite) -> None:
     with pytest.raises(StoreError, match=r"cannot open gs://bucket/docs: .*install the fsspec back end"):
-        publish_site(site("1.2.0"), "1.2.0", "gs://bucket/docs", backoff=0)
+        publish_site(versioned_site("1.2.0"), "1.2.0", "gs://bucket/docs", backoff=0)

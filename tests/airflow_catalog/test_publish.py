@@ -23,50 +23,10 @@ from airflow_catalog.versions import VersionError
 ROOT = Path(__file__).parent / "roots" / "test-versioned"
 REPO = Path(__file__).resolve().parents[2]
 
+#: ``versioned_site`` (tests/conftest.py): the tiny site's pages built as a version, shared by the session.
 BuildSite = Callable[..., Path]
-
-
-def build(source: Path, out: Path, version: str, *, stop_at_warning: bool = False) -> Sphinx:
-    """Build the tiny site as ``version``; pages new in 1.2 only from 1.2.0 on."""
-    from packaging.version import Version
-
-    excluded = (
-        ["_build"] if version == "dev" or Version(version) >= Version("1.2") else ["_build", "new-in-1-2.md"]
-    )
-    with docutils_namespace():
-        app = Sphinx(
-            str(source),
-            str(source),
-            str(out / "html"),
-            str(out / "doctrees"),
-            "html",
-            confoverrides={"catalog_version": version, "exclude_patterns": excluded},
-            status=None,
-            warning=io.StringIO(),
-            warningiserror=True,
-            exception_on_warning=stop_at_warning,
-        )
-        app.build()
-    return app
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> BuildSite:
-    """Build the tiny site once per version (and variant) for the whole session."""
-    built: dict[tuple[str, str], Path] = {}
-
-    def make(version: str, variant: str = "") -> Path:
-        if (version, variant) not in built:
-            out = tmp_path_factory.mktemp(f"site-{version}{variant}")
-            source = out / "src"
-            shutil.copytree(ROOT, source)
-            if variant:
-                (source / "guide.md").write_text(f"# Guide\n\nRebuilt: {variant}.\n")
-            build(source, out, version)
-            built[version, variant] = out / "html"
-        return built[version, variant]
-
-    return make
+#: ``build_versioned_site`` (tests/conftest.py): a fresh build in a folder of the test's own.
+BuildSphinx = Callable[..., Sphinx]
 
 
 @pytest.fixture
@@ -100,7 +60,9 @@ def aliases(entries: list[dict[str, object]]) -> dict[str, str]:
 ROOT_FILES = {".nojekyll", "index.html", "404.html", "versions.json"}
 
 
-def test_each_release_lands_beside_the_others_with_stable_and_latest(site: BuildSite, remote: Path) -> None:
+def test_each_release_lands_beside_the_others_with_stable_and_latest(
+    versioned_site: BuildSite, remote: Path
+) -> None:
     steps = [
         ("1.0.0", ["1.0.0"], {"stable": "1.0.0", "latest": "1.0.0"}),
         ("1.1.0", ["1.1.0", "1.0.0"], {"stable": "1.1.0", "latest": "1.1.0"}),
@@ -109,7 +71,7 @@ def test_each_release_lands_beside_the_others_with_stable_and_latest(site: Build
     ]
     before: dict[str, str] = {}
     for version, order, expected_aliases in steps:
-        assert publish_site(site(version), version, str(remote), backoff=0) == 0
+        assert publish_site(versioned_site(version), version, str(remote), backoff=0) == 0
         trees = root_trees(remote)
         entries = versions_json(remote)
         assert set(trees) == {*order, "stable", "latest", *ROOT_FILES}
@@ -128,21 +90,22 @@ def test_each_release_lands_beside_the_others_with_stable_and_latest(site: Build
     subprocess.run(["git", f"--git-dir={remote}", "fsck", "--strict"], check=True, capture_output=True)
 
 
-def test_republishing_replaces_only_that_version(site: BuildSite, remote: Path) -> None:
+def test_republishing_replaces_only_that_version(versioned_site: BuildSite, remote: Path) -> None:
     for version in ("1.0.0", "1.1.0", "1.2.0"):
-        publish_site(site(version), version, str(remote), backoff=0)
+        publish_site(versioned_site(version), version, str(remote), backoff=0)
     before = root_trees(remote)
-    publish_site(site("1.1.0", "-fixed"), "1.1.0", str(remote), title="1.1.0 (fixed)", backoff=0)
+    fixed = versioned_site("1.1.0", guide="Fixed after the release.")
+    publish_site(fixed, "1.1.0", str(remote), title="1.1.0 (fixed)", backoff=0)
     after = root_trees(remote)
     changed = {name for name in after if after[name] != before.get(name)}
     assert changed == {"1.1.0", "versions.json"}
-    assert "Rebuilt: -fixed." in git(remote, "show", "gh-pages:1.1.0/guide.html")
+    assert "Fixed after the release." in git(remote, "show", "gh-pages:1.1.0/guide.html")
     assert [e["title"] for e in versions_json(remote)] == ["1.2.0", "1.1.0 (fixed)", "1.0.0"]
 
 
-def test_unpublishing_moves_the_aliases_and_the_root(site: BuildSite, remote: Path) -> None:
+def test_unpublishing_moves_the_aliases_and_the_root(versioned_site: BuildSite, remote: Path) -> None:
     for version in ("1.1.0", "1.2.0", "2.0.0rc1"):
-        publish_site(site(version), version, str(remote), backoff=0)
+        publish_site(versioned_site(version), version, str(remote), backoff=0)
     assert unpublish_version("1.2.0", str(remote), backoff=0) == 0
     trees = root_trees(remote)
     assert "1.2.0" not in trees and trees["stable"] == trees["1.1.0"] and trees["latest"] == trees["2.0.0rc1"]
@@ -153,8 +116,8 @@ def test_unpublishing_moves_the_aliases_and_the_root(site: BuildSite, remote: Pa
     assert "No version is published yet" in git(remote, "show", "gh-pages:index.html")
 
 
-def test_unpublishing_an_unknown_version_changes_nothing(site: BuildSite, remote: Path) -> None:
-    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+def test_unpublishing_an_unknown_version_changes_nothing(versioned_site: BuildSite, remote: Path) -> None:
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(remote), backoff=0)
     head = git(remote, "rev-parse", "gh-pages")
     with pytest.raises(VersionError, match=r"version 9.0.0 is not published \(published: 1.0.0\)"):
         unpublish_version("9.0.0", str(remote))
@@ -163,17 +126,15 @@ def test_unpublishing_an_unknown_version_changes_nothing(site: BuildSite, remote
 
 @pytest.mark.parametrize("stop_at_warning", [True, False], ids=["stops-at-first-warning", "keeps-going"])
 def test_a_build_that_fails_half_way_publishes_nothing(
-    tmp_path: Path, remote: Path, stop_at_warning: bool
+    tmp_path: Path, remote: Path, build_versioned_site: BuildSphinx, stop_at_warning: bool
 ) -> None:
-    source = tmp_path / "src"
-    shutil.copytree(ROOT, source)
-    build(source, tmp_path, "1.0.0")  # a good build first: its pages stay in the folder
-    (source / "broken.md").write_text("# Broken\n\nSee {ref}`a-label-nobody-defined`.\n")
+    build_versioned_site(tmp_path, "1.0.0")  # a good build first: its pages stay in the folder
+    (tmp_path / "src" / "broken.md").write_text("# Broken\n\nSee {ref}`a-label-nobody-defined`.\n")
     if stop_at_warning:
         with pytest.raises(SphinxWarning, match="a-label-nobody-defined"):
-            build(source, tmp_path, "1.0.0", stop_at_warning=True)
+            build_versioned_site(tmp_path, "1.0.0", stop_at_warning=True)
     else:
-        assert build(source, tmp_path, "1.0.0").statuscode == 1
+        assert build_versioned_site(tmp_path, "1.0.0").statuscode == 1
     assert (tmp_path / "html" / "index.html").exists()
     with pytest.raises(PublishError, match=r"has no build-info\.json, so its build did not finish cleanly"):
         publish_site(tmp_path / "html", "1.0.0", str(remote))
@@ -181,9 +142,11 @@ def test_a_build_that_fails_half_way_publishes_nothing(
 
 
 def test_a_site_built_as_another_version_is_refused(
-    site: BuildSite, remote: Path, capsys: pytest.CaptureFixture[str]
+    versioned_site: BuildSite, remote: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status = cli(["publish", "--site", str(site("1.1.0")), "--version", "1.2.0", "--target", str(remote)])
+    status = cli(
+        ["publish", "--site", str(versioned_site("1.1.0")), "--version", "1.2.0", "--target", str(remote)]
+    )
     assert status == 1
     assert (
         "was built as version '1.1.0', not 1.2.0: rebuild it with DOCS_VERSION=1.2.0"
@@ -193,18 +156,21 @@ def test_a_site_built_as_another_version_is_refused(
 
 
 def test_an_empty_target_is_refused_rather_than_taken_for_this_folder(
-    site: BuildSite, capsys: pytest.CaptureFixture[str]
+    versioned_site: BuildSite, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli(["publish", "--site", str(site("1.0.0")), "--version", "1.0.0", "--target", ""]) == 1
+    assert cli(["publish", "--site", str(versioned_site("1.0.0")), "--version", "1.0.0", "--target", ""]) == 1
     assert "error: no target: pass a git URL" in capsys.readouterr().err
     assert cli(["unpublish", "1.0.0", "--target", " "]) == 1
 
 
 @pytest.mark.parametrize("bad", ["../1.0.0", "1.0/2", "1.0 0", "1.0\t", "stable"])
 def test_a_bad_version_name_is_refused_before_anything_is_read(
-    bad: str, site: BuildSite, remote: Path, capsys: pytest.CaptureFixture[str]
+    bad: str, versioned_site: BuildSite, remote: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli(["publish", "--site", str(site("1.0.0")), "--version", bad, "--target", str(remote)]) == 1
+    assert (
+        cli(["publish", "--site", str(versioned_site("1.0.0")), "--version", bad, "--target", str(remote)])
+        == 1
+    )
     assert "error: " in capsys.readouterr().err
     assert git(remote, "for-each-ref") == ""
 
@@ -215,27 +181,29 @@ def _hook(remote: Path, script: str) -> None:
     hook.chmod(0o755)
 
 
-def test_a_push_the_remote_always_refuses_leaves_the_branch_as_it_was(site: BuildSite, remote: Path) -> None:
-    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+def test_a_push_the_remote_always_refuses_leaves_the_branch_as_it_was(
+    versioned_site: BuildSite, remote: Path
+) -> None:
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(remote), backoff=0)
     head = git(remote, "rev-parse", "gh-pages")
     _hook(remote, 'echo "gh-pages is frozen for the audit" >&2\nexit 1\n')
     with pytest.raises(
         PublishError, match=r"(?s)refused 3 pushes to gh-pages; the branch is unchanged.*frozen for the audit"
     ):
-        publish_site(site("1.1.0"), "1.1.0", str(remote), attempts=3, backoff=0)
+        publish_site(versioned_site("1.1.0"), "1.1.0", str(remote), attempts=3, backoff=0)
     assert git(remote, "rev-parse", "gh-pages") == head
     assert [e["version"] for e in versions_json(remote)] == ["1.0.0"]
 
 
 def test_a_refused_push_is_retried_on_the_new_head(
-    site: BuildSite, remote: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    versioned_site: BuildSite, remote: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     counter = tmp_path / "pushes"
     _hook(
         remote,
         f'n=$(cat {counter} 2>/dev/null || echo 0); echo $((n+1)) > {counter}\n[ "$n" -ge 1 ] || exit 1\n',
     )
-    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(remote), backoff=0)
     assert "push 1 of 5 refused" in capsys.readouterr().err
     assert counter.read_text().strip() == "2" and aliases(versions_json(remote)) == {
         "stable": "1.0.0",
@@ -244,14 +212,14 @@ def test_a_refused_push_is_retried_on_the_new_head(
 
 
 def test_two_publishes_racing_in_two_processes_both_land(
-    site: BuildSite, remote: Path, tmp_path: Path
+    versioned_site: BuildSite, remote: Path, tmp_path: Path
 ) -> None:
     """The first push waits in the remote's hook until a second publisher has pushed; then it is retried.
 
     Two named pipes make the interleaving certain without sleeping: the hook says it is waiting on
     one and waits for the test's word on the other.
     """
-    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(remote), backoff=0)
     waiting, release, counter = tmp_path / "waiting", tmp_path / "release", tmp_path / "pushes"
     os.mkfifo(waiting)
     os.mkfifo(release)
@@ -262,7 +230,7 @@ def test_two_publishes_racing_in_two_processes_both_land(
     )
     command = [sys.executable, "-m", "airflow_catalog", "publish", "--target", str(remote)]
     first = subprocess.Popen(
-        [*command, "--site", str(site("1.1.0")), "--version", "1.1.0"],
+        [*command, "--site", str(versioned_site("1.1.0")), "--version", "1.1.0"],
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO,
@@ -270,7 +238,7 @@ def test_two_publishes_racing_in_two_processes_both_land(
     with open(waiting) as pipe:  # returns once the first push sits in the hook
         assert pipe.read().strip() == "waiting"
     second = subprocess.run(
-        [*command, "--site", str(site("1.2.0")), "--version", "1.2.0"],
+        [*command, "--site", str(versioned_site("1.2.0")), "--version", "1.2.0"],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -286,13 +254,17 @@ def test_two_publishes_racing_in_two_processes_both_land(
     assert git(remote, "rev-list", "--count", "gh-pages") == "3"
 
 
-def test_the_branch_may_live_under_another_name_beside_other_branches(site: BuildSite, remote: Path) -> None:
-    publish_site(site("1.0.0"), "1.0.0", str(remote), branch="site", backoff=0)
+def test_the_branch_may_live_under_another_name_beside_other_branches(
+    versioned_site: BuildSite, remote: Path
+) -> None:
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(remote), branch="site", backoff=0)
     assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/site"
     assert aliases(versions_json(remote, "site")) == {"stable": "1.0.0", "latest": "1.0.0"}
 
 
-def test_files_the_publisher_does_not_own_are_kept(site: BuildSite, remote: Path, tmp_path: Path) -> None:
+def test_files_the_publisher_does_not_own_are_kept(
+    versioned_site: BuildSite, remote: Path, tmp_path: Path
+) -> None:
     clone = tmp_path / "clone"
     subprocess.run(["git", "init", "-q", "-b", "gh-pages", str(clone)], check=True)
     (clone / "CNAME").write_text("docs.example.org\n")
@@ -302,19 +274,21 @@ def test_files_the_publisher_does_not_own_are_kept(site: BuildSite, remote: Path
         check=True,
     )
     subprocess.run(["git", "-C", str(clone), "push", "-q", str(remote), "gh-pages"], check=True)
-    publish_site(site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(remote), backoff=0)
     assert git(remote, "show", "gh-pages:CNAME") == "docs.example.org"
     assert git(remote, "rev-list", "--count", "gh-pages") == "2"
 
 
-def test_previous_catalog_is_read_from_the_branch(site: BuildSite, remote: Path, tmp_path: Path) -> None:
+def test_previous_catalog_is_read_from_the_branch(
+    versioned_site: BuildSite, remote: Path, tmp_path: Path
+) -> None:
     for version in ("1.0.0", "1.1.0"):
-        publish_site(site(version), version, str(remote), backoff=0)
+        publish_site(versioned_site(version), version, str(remote), backoff=0)
     # The tiny site has no catalog: place one in 1.1.0 the way the project's build does.
     output = tmp_path / "previous.json"
     assert previous_catalog(str(remote), "1.2.0", output) is None and not output.exists()
     with_catalog = tmp_path / "with-catalog"
-    shutil.copytree(site("1.1.0"), with_catalog)
+    shutil.copytree(versioned_site("1.1.0"), with_catalog)
     (with_catalog / "catalog.json").write_text('{"schema_version": 1}\n')
     publish_site(with_catalog, "1.1.0", str(remote), backoff=0)
     assert previous_catalog(str(remote), "1.2.0", output) == "1.1.0"
@@ -323,10 +297,10 @@ def test_previous_catalog_is_read_from_the_branch(site: BuildSite, remote: Path,
 
 
 def test_the_workflow_entry_point_prints_the_previous_version(
-    site: BuildSite, remote: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    versioned_site: BuildSite, remote: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with_catalog = tmp_path / "with-catalog"
-    shutil.copytree(site("1.1.0"), with_catalog)
+    shutil.copytree(versioned_site("1.1.0"), with_catalog)
     (with_catalog / "catalog.json").write_text('{"schema_version": 1}\n')
     publish_site(with_catalog, "1.1.0", str(remote), backoff=0)
     capsys.readouterr()
@@ -354,10 +328,12 @@ def snapshot(folder: Path) -> dict[str, str]:
     return result
 
 
-def test_a_plain_folder_gets_the_same_tree_with_symlinked_aliases(site: BuildSite, tmp_path: Path) -> None:
+def test_a_plain_folder_gets_the_same_tree_with_symlinked_aliases(
+    versioned_site: BuildSite, tmp_path: Path
+) -> None:
     target = tmp_path / "published"
     for version in ("1.0.0", "1.1.0", "2.0.0rc1", "1.2.0"):
-        publish_site(site(version), version, str(target))
+        publish_site(versioned_site(version), version, str(target))
     names = {p.name for p in target.iterdir()} - {".publish.lock"}
     assert names == {"1.0.0", "1.1.0", "2.0.0rc1", "1.2.0", "stable", "latest", *ROOT_FILES}
     assert os.readlink(target / "stable") == "1.2.0" and os.readlink(target / "latest") == "2.0.0rc1"
@@ -370,43 +346,45 @@ def test_a_plain_folder_gets_the_same_tree_with_symlinked_aliases(site: BuildSit
 
 
 def test_a_plain_folder_is_left_exactly_as_it_was_when_the_site_is_refused(
-    site: BuildSite, tmp_path: Path
+    versioned_site: BuildSite, tmp_path: Path
 ) -> None:
     target = tmp_path / "published"
-    publish_site(site("1.0.0"), "1.0.0", str(target))
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
     before = snapshot(target)
     broken = tmp_path / "broken"
-    shutil.copytree(site("1.1.0"), broken)
+    shutil.copytree(versioned_site("1.1.0"), broken)
     (broken / "build-info.json").unlink()
     with pytest.raises(PublishError):
         publish_site(broken, "1.1.0", str(target))
     with pytest.raises(VersionError):
-        publish_site(site("1.1.0"), "1.1/../../etc", str(target))
+        publish_site(versioned_site("1.1.0"), "1.1/../../etc", str(target))
     assert snapshot(target) == before
 
 
-def test_a_plain_folder_republish_replaces_only_that_folder(site: BuildSite, tmp_path: Path) -> None:
+def test_a_plain_folder_republish_replaces_only_that_folder(
+    versioned_site: BuildSite, tmp_path: Path
+) -> None:
     target = tmp_path / "published"
     for version in ("1.0.0", "1.1.0"):
-        publish_site(site(version), version, str(target))
+        publish_site(versioned_site(version), version, str(target))
     before = snapshot(target)
-    publish_site(site("1.0.0", "-fixed"), "1.0.0", str(target))
+    publish_site(versioned_site("1.0.0", guide="Fixed after the release."), "1.0.0", str(target))
     after = snapshot(target)
     changed = {key for key in after.keys() | before.keys() if after.get(key) != before.get(key)}
     assert {key.split("/")[0] for key in changed} <= {"1.0.0", "versions.json"}
-    assert "Rebuilt: -fixed." in (target / "1.0.0" / "guide.html").read_text()
+    assert "Fixed after the release." in (target / "1.0.0" / "guide.html").read_text()
 
 
 def test_a_real_folder_where_an_alias_goes_is_refused_before_anything_changes(
-    site: BuildSite, tmp_path: Path
+    versioned_site: BuildSite, tmp_path: Path
 ) -> None:
     target = tmp_path / "published"
-    publish_site(site("1.0.0"), "1.0.0", str(target))
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
     (target / "stable").unlink()
     (target / "stable").mkdir()
     before = snapshot(target)
     with pytest.raises(PublishError, match="stable is a real folder, not an alias"):
-        publish_site(site("1.1.0"), "1.1.0", str(target))
+        publish_site(versioned_site("1.1.0"), "1.1.0", str(target))
     assert snapshot(target) == before and not (target / "1.1.0").exists()
 
 
@@ -417,24 +395,26 @@ def test_a_real_folder_where_an_alias_goes_is_refused_before_anything_changes(
     ("version", "noindex"), [("1.2.0", False), ("2.0.0rc1", True), ("dev", True)], ids=["final", "rc", "dev"]
 )
 def test_pages_carry_their_version_a_canonical_stable_twin_and_the_switcher(
-    site: BuildSite, version: str, noindex: bool
+    versioned_site: BuildSite, version: str, noindex: bool
 ) -> None:
-    page = (site(version) / "guide.html").read_text()
+    page = (versioned_site(version) / "guide.html").read_text()
     assert f'<meta name="docs-version" content="{version}">' in page
     assert '<link rel="canonical" href="../stable/guide.html" />' in page
     assert ('<meta name="robots" content="noindex">' in page) is noindex
     assert f'<script src="_static/versions.js" data-catalog-version="{version}"></script>' in page
-    assert (site(version) / "_static" / "versions.js").is_file()
-    assert json.loads((site(version) / "build-info.json").read_text())["version"] == version
+    assert (versioned_site(version) / "_static" / "versions.js").is_file()
+    assert json.loads((versioned_site(version) / "build-info.json").read_text())["version"] == version
 
 
-def test_an_absolute_site_url_makes_absolute_canonical_links(tmp_path: Path) -> None:
+def test_an_absolute_site_url_makes_absolute_canonical_links(
+    tmp_path: Path, build_versioned_site: BuildSphinx
+) -> None:
     source = tmp_path / "src"
     shutil.copytree(ROOT, source)
     (source / "conf.py").write_text(
         (ROOT / "conf.py").read_text() + 'catalog_site_url = "https://docs.example.org/etl/"\n'
     )
-    build(source, tmp_path, "1.2.0")
+    build_versioned_site(tmp_path, "1.2.0")
     page = (tmp_path / "html" / "guide.html").read_text()
     assert '<link rel="canonical" href="https://docs.example.org/etl/stable/guide.html" />' in page
 
@@ -457,14 +437,14 @@ def test_a_version_that_cannot_be_published_stops_the_build_with_the_reason(tmp_
 
 
 def test_an_ordinary_repository_is_a_target_unless_the_branch_is_checked_out(
-    site: BuildSite, tmp_path: Path
+    versioned_site: BuildSite, tmp_path: Path
 ) -> None:
     repo = tmp_path / "repo"
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    publish_site(site("1.0.0"), "1.0.0", str(repo), backoff=0)
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(repo), backoff=0)
     assert aliases(versions_json(repo / ".git")) == {"stable": "1.0.0", "latest": "1.0.0"}
     assert not (repo / "1.0.0").exists()  # nothing was checked out
     subprocess.run(["git", "-C", str(repo), "checkout", "-q", "gh-pages"], check=True)
     with pytest.raises(PublishError, match="has gh-pages checked out, so git refuses to move it"):
-        publish_site(site("1.1.0"), "1.1.0", str(repo), backoff=0)
+        publish_site(versioned_site("1.1.0"), "1.1.0", str(repo), backoff=0)
     assert [e["version"] for e in versions_json(repo / ".git")] == ["1.0.0"]

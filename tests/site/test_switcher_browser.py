@@ -1,14 +1,13 @@
 """The version switcher and banner in a real Chromium, over a published tree served on 127.0.0.1.
 
-Four versions of a tiny site (1.1.0, 1.2.0 = stable, 2.0.0rc1 = latest, dev) are built with the
-project's theme, published into a bare git remote, and the branch is unpacked and served as GitHub
-Pages would serve it.
+Four versions of the tiny versioned site (1.1.0, 1.2.0 = stable, 2.0.0rc1 = latest, dev), built by
+the ``versioned_site`` fixture of tests/conftest.py with the project's theme, are published into a bare
+git remote, and the branch is unpacked and served as GitHub Pages would serve it.
 """
 
 from __future__ import annotations
 
 import http.server
-import io
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -17,46 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from packaging.version import Version
-from sphinx.application import Sphinx
-from sphinx.util.docutils import docutils_namespace
 
 from airflow_catalog.publish import publish_site
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1] / "airflow_catalog" / "roots" / "test-versioned"
 VERSIONS = ("1.1.0", "1.2.0", "2.0.0rc1", "dev")
 
 
-def build(out: Path, version: str) -> Path:
-    new_pages = version == "dev" or Version(version) >= Version("1.2")
-    excluded = ["_build"] if new_pages else ["_build", "new-in-1-2.md"]
-    with docutils_namespace():
-        app = Sphinx(
-            str(ROOT),
-            str(ROOT),
-            str(out / "html"),
-            str(out / "doctrees"),
-            "html",
-            confoverrides={"catalog_version": version, "exclude_patterns": excluded},
-            status=None,
-            warning=io.StringIO(),
-            warningiserror=True,
-        )
-        app.build()
-    assert app.statuscode == 0
-    return out / "html"
-
-
 @pytest.fixture(scope="module")
-def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tree(tmp_path_factory: pytest.TempPathFactory, versioned_site: Callable[..., Path]) -> Path:
     """The gh-pages branch after publishing every version, unpacked into a folder."""
     base = tmp_path_factory.mktemp("published")
     remote = base / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     for version in VERSIONS:
-        publish_site(build(base / version, version), version, str(remote), backoff=0)
+        publish_site(versioned_site(version), version, str(remote), backoff=0)
     tree = base / "tree"
     tree.mkdir()
     archive = subprocess.run(
@@ -189,9 +164,10 @@ def test_the_404_page_offers_the_index_of_the_version_in_the_path(pages_server: 
 
 
 def test_nothing_is_fetched_from_an_unpublished_build(
-    page: Any, static_server: Callable[[Path], str], tmp_path: Path
+    page: Any, static_server: Callable[[Path], str], build_versioned_site: Callable[..., Any], tmp_path: Path
 ) -> None:
-    html = build(tmp_path, "1.2.0")
+    assert build_versioned_site(tmp_path, "1.2.0").statuscode == 0
+    html = tmp_path / "html"
     (html / "favicon.ico").write_bytes(b"")
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
