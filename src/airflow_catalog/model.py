@@ -283,8 +283,12 @@ class Catalog:
         return _to_plain(self)
 
     def dumps(self) -> str:
-        """Serialise to the text of ``catalog.json``."""
-        return json.dumps(self.to_json(), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+        """Serialise to the text of ``catalog.json``: compact, one line (read it with ``jq``).
+
+        Compact because only compact output goes through :mod:`json`'s C encoder: the amazon
+        provider's catalog takes 0.06 s to write so and 0.22 s indented, on every rebuild.
+        """
+        return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False) + "\n"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Catalog:

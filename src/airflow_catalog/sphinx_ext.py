@@ -48,7 +48,7 @@ from airflow_catalog.xrefs import (
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "_static"
-ENV_VERSION = 3
+ENV_VERSION = 4
 _IMPORT_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
@@ -904,6 +904,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("catalog-entry", CatalogEntryDirective)
     app.add_directive("catalog-finder", CatalogFinderDirective)
     app.add_directive("catalog-findings", CatalogFindingsDirective)
+    # Imported here: the directive's module uses this one's helpers.
+    from airflow_catalog.class_tables import CatalogClassesDirective
+
+    app.add_directive("catalog-classes", CatalogClassesDirective)
     app.add_node(
         catalog_finder,
         html=(visit_finder_html, None),

@@ -100,7 +100,11 @@ def test_pages_of_a_catalog() -> None:
     assert ".. catalog-entry:: pkg.operators.WidgetOperator" in page
     assert ".. autoclass:: pkg.operators.WidgetOperator\n   :show-inheritance:" in page
     assert ":members:" in texts["pkg.hooks.WidgetHook.rst"]  # a hook is used through its methods
-    assert "/catalog/_generated/pkg.operators.WidgetOperator" in texts["connection-widget.rst"]
+    # The classes that use the connection, as rows of the catalog-classes directive.
+    connection = texts["connection-widget.rst"]
+    assert ".. catalog-classes::\n   :kind:\n\n" in connection
+    row = '["pkg.operators.WidgetOperator", "WidgetOperator", "operator", "Fetch a widget."]'
+    assert f"   {row}\n" in connection
     assert (
         '["CAT008", "error", "pkg.operators.WidgetOperator", "no example uses it", "add one"]'
         in (texts[render.CONFORMANCE_FRAGMENT])

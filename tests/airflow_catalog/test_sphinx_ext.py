@@ -138,3 +138,16 @@ def test_conformance_page_lists_every_finding_with_its_rule_and_class(hostile_si
     assert body.count('href="../docs/conventions.html#cat0') == len(catalog.findings)
     for finding in catalog.findings:
         assert f"_generated/{finding.import_path}.html" in body
+
+
+def test_package_and_connection_pages_link_every_class_with_its_summary_as_text(hostile_site: Build) -> None:
+    catalog = Catalog.load(hostile_site.html / "catalog.json")
+    package = hostile_site.page(f"{GENERATED}/package-hostile_pkg")
+    for entry in catalog.entries:
+        assert f'href="{entry.import_path}.html"' in package, entry.import_path
+    assert "<script>alert" not in package and "&lt;script&gt;" in package  # a hostile summary stays text
+    connection = hostile_site.page(f"{GENERATED}/connection-widget")
+    table = connection.split('class="catalog-list no-search', 1)[1].split("</table>", 1)[0]
+    row = table.split('href="hostile_pkg.operators.widget.WidgetOperator.html"', 1)[1].split("</tr>", 1)[0]
+    assert "<td><p>operator</p></td>" in row  # the kind column
+    assert '<col style="width: 30.0%" />' in table
