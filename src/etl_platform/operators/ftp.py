@@ -14,8 +14,7 @@ from etl_platform.archive import StagedPayload
 from etl_platform.formats import CONTENT_TYPES, count_csv_rows
 from etl_platform.hooks.archive import ArchiveHook
 from etl_platform.hooks.ftp import FtpArchiveHook
-from etl_platform.ingest import archive_key, report
-from etl_platform.metrics import Stopwatch, TransferMetrics
+from etl_platform.ingest import IngestRun
 from etl_platform.policy import (
     DataError,
     OnEmpty,
@@ -106,8 +105,7 @@ class FtpToArchiveOperator(BaseOperator):
         :param context: the task's Airflow context.
         :returns: one metrics dict per archived file.
         """
-        stopwatch = Stopwatch()
-        archive = ArchiveHook(archive_conn_id=self.archive_conn_id).get_conn()
+        run = IngestRun(self, context)
         with FtpArchiveHook(ftp_conn_id=self.ftp_conn_id, timeout=self.timeout) as hook, ftp_errors():
             stable, growing = hook.stable_files(self.directory, self.pattern, self.settle_seconds)
             for path in growing:
@@ -115,10 +113,7 @@ class FtpToArchiveOperator(BaseOperator):
             with ExitStack() as stack:
                 staged: list[tuple[StagedPayload, int | None]] = []
                 for path, size in stable.items():
-                    key = archive_key(
-                        context, source=self.source, dataset=self.dataset, name=posixpath.basename(path)
-                    )
-                    payload = stack.enter_context(archive.stage(key))
+                    payload = stack.enter_context(run.stage(posixpath.basename(path)))
                     staged.append((payload, self._stream(hook, path, size, payload)))
                 if all(payload.size == 0 or rows == 0 for payload, rows in staged):
                     refuse_empty(self.on_empty, self._url(posixpath.join(self.directory, self.pattern)))
@@ -133,22 +128,10 @@ class FtpToArchiveOperator(BaseOperator):
                     )
                     for payload, rows in staged
                 ]
-        elapsed = stopwatch.elapsed()
+        # The files were taken together: each one's duration is the whole transfer's.
+        elapsed = run.stopwatch.elapsed()
         return [
-            report(
-                self.log,
-                TransferMetrics(
-                    path=manifest.path,
-                    rows=manifest.rows,
-                    bytes=manifest.size,
-                    duration_seconds=elapsed,
-                    sha256=manifest.sha256,
-                    source_url=manifest.source_url,
-                    created=payload.created,
-                ),
-                source=self.source,
-                dataset=self.dataset,
-            )
+            run.report(payload, manifest, source_url=manifest.source_url, duration_seconds=elapsed)
             for payload, manifest in manifests
         ]
 

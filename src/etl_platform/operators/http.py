@@ -15,8 +15,7 @@ from airflow.sdk import BaseOperator
 from etl_platform.archive import CHUNK_SIZE, StagedPayload
 from etl_platform.formats import CONTENT_TYPES, count_csv_rows, json_page_records
 from etl_platform.hooks.archive import ArchiveHook
-from etl_platform.ingest import archive_key, report
-from etl_platform.metrics import Stopwatch, TransferMetrics
+from etl_platform.ingest import IngestRun
 from etl_platform.policy import (
     DataError,
     OnEmpty,
@@ -157,12 +156,10 @@ class HttpToArchiveOperator(BaseOperator):
         :param context: the task's Airflow context.
         :returns: the transfer's metrics.
         """
-        stopwatch = Stopwatch()
+        run = IngestRun(self, context)
         hook = HttpHook(method=self.method, http_conn_id=self.http_conn_id)
-        archive = ArchiveHook(archive_conn_id=self.archive_conn_id).get_conn()
-        key = archive_key(context, source=self.source, dataset=self.dataset, name=self.name)
         rows: int | None
-        with archive.stage(key) as staged:
+        with run.stage(self.name) as staged:
             if self.payload_format == "json":
                 source_url, rows = self._archive_json_pages(hook, staged)
             else:
@@ -171,16 +168,7 @@ class HttpToArchiveOperator(BaseOperator):
                 refuse_empty(self.on_empty, f"{self.method} {source_url}")
             content_type = CONTENT_TYPES["jsonl" if self.payload_format == "json" else self.payload_format]
             manifest = staged.commit(source_url=source_url, content_type=content_type, rows=rows)
-        metrics = TransferMetrics(
-            path=manifest.path,
-            rows=manifest.rows,
-            bytes=manifest.size,
-            duration_seconds=stopwatch.elapsed(),
-            sha256=manifest.sha256,
-            source_url=source_url,
-            created=staged.created,
-        )
-        return report(self.log, metrics, source=self.source, dataset=self.dataset)
+        return run.report(staged, manifest, source_url=source_url)
 
     def _archive_json_pages(self, hook: HttpHook, staged: StagedPayload) -> tuple[str, int]:
         request: dict[str, Any] | None = {
