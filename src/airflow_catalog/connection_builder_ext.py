@@ -1,7 +1,9 @@
 """The connection builder on each connection type's page, a Sphinx extension beside ``airflow_catalog``.
 
-``.. catalog-connection-builder:: http`` draws two things from the collected catalog: the table of
-every parameter that takes a connection id of that type (with its default id), and a form built from
+``.. catalog-connection-builder:: http`` draws three things from the collected catalog: the table of
+every parameter that takes a connection id of that type (with its default id); for a type whose hook
+derives from a hook with no type of its own (common.sql's ``DbApiHook``), the parameters that take
+any connection of such a type (common.sql's operators' ``conn_id``); and a form built from
 the type's declared fields that writes the connection as a URI, as JSON and as an
 ``AIRFLOW_CONN_<ID>`` environment variable. The form's data travels in the page as JSON; the script
 ``connection-builder.js`` computes the three outputs in the browser, so nothing is sent anywhere.

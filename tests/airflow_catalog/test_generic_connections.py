@@ -146,6 +146,8 @@ class _GenericGroup(HTMLParser):
         self._paragraph_links: list[str] = []
         self._in_table = False
         self._cell: list[str] | None = None
+        self._last_paragraph: list[str] = []
+        self._last_links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
@@ -177,9 +179,6 @@ class _GenericGroup(HTMLParser):
             self._cell.append(data)
         elif self._paragraph is not None:
             self._paragraph.append(data)
-
-    _last_paragraph: list[str] = []
-    _last_links: list[str] = []
 
 
 def generic_group(site: Path, conn_type: str) -> _GenericGroup:

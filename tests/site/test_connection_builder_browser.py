@@ -231,6 +231,21 @@ CASES = [
         {"root": "s3://bucket/archive", "storage_conn_id": "aws_default"},
         id="etl_archive-underscore-type",
     ),
+    pytest.param(
+        "postgres",
+        {"port": "5432", "schema": "analytics"},
+        {},
+        {},
+        # Airflow's own get_uri writes "postgres://@:5432/analytics", which reads back an empty login.
+        id="postgres-port-without-host-or-login",
+    ),
+    pytest.param(
+        "postgres",
+        {"host": "db", "extra": '{"__extra__": "x", "sslmode": "require"}'},
+        {},
+        {"__extra__": "x", "sslmode": "require"},
+        id="postgres-extra-key-named-__extra__",
+    ),
 ]
 
 
@@ -249,6 +264,7 @@ def test_airflow_reads_back_every_field(
     conn_id = f"built_{conn_type}"
     fill(page, conn_id, fields, extra_fields)
     assert page.text_content("[data-error]") == ""
+    assert page.text_content("[data-uri-notes]") == ""  # nothing to warn of: the URI carries it all
     built = outputs(page)
     expected = {
         "conn_type": conn_type,
@@ -302,6 +318,24 @@ def test_the_page_lists_each_parameter_that_takes_the_connection(
     assert ["HttpHook", "hook", "http_conn_id", "http_default"] in rows
 
 
+def test_a_database_page_lists_the_classes_that_take_any_sql_connection(
+    site: Path, static_server: Callable[[Path], str], page: Any
+) -> None:
+    # common.sql is not catalogued here: the group still comes from PostgresHook's ancestry and from
+    # our operators that use DbApiHook, and names DbApiHook without a link.
+    open_builder(page, static_server(site), "postgres")
+    assert page.is_visible("text=Also works with any DbApiHook connection")
+    rows = page.eval_on_selector_all(
+        "table.catalog-generic-connections tbody tr",
+        "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))",
+    )
+    assert ["ArchiveToSqlOperator", "transfer", "conn_id", "sqlite_default"] in rows
+    assert ["CompletenessCheckOperator", "operator", "conn_id", "required"] in rows
+    assert not [row for row in rows if row[2] == "archive_conn_id"]
+    open_builder(page, static_server(site), "http")
+    assert page.query_selector("table.catalog-generic-connections") is None
+
+
 def test_a_form_airflow_ignores_is_explained_and_hostile_labels_stay_text(
     site: Path, static_server: Callable[[Path], str], page: Any
 ) -> None:
@@ -351,10 +385,96 @@ def test_a_host_the_uri_cannot_keep_is_flagged(
     open_builder(page, static_server(site), "http")
     fill(page, "mixed_case", {"host": "API.Example.com"})
     built = outputs(page)
-    assert "lower-cases the host" in (page.text_content("[data-notes]") or "")
+    assert uri_notes(page) == [
+        "This URI loses the capitals of the host: Airflow reads “API.Example.com” back as “api.example.com”. "
+        "Use the JSON form or the environment variable, which keep it as typed."
+    ]
     # What the note warns of, and what the JSON form keeps.
     assert Connection(conn_id="x", uri=built["uri"]).host == "api.example.com"
     assert Connection.from_json(built["json"], conn_id="x").host == "API.Example.com"
+
+
+def uri_notes(page: Any) -> list[str]:
+    """The notes shown in the URI's own box (the one that holds ``[data-output=uri]``)."""
+    return page.eval_on_selector_all(
+        ".ccb-output:has([data-output=uri]) [data-uri-notes] li", "items => items.map(i => i.textContent)"
+    )
+
+
+LOGINLESS = (
+    "This URI cannot carry a password without a login: Airflow reads the login back as empty (“”), "
+    "not as unset. Use the JSON form or the environment variable, which leave the login out."
+)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"host": "db", "password": PASSWORD}, id="host-and-password"),
+        pytest.param({"password": "pw", "port": "5432"}, id="password-and-port"),
+        pytest.param({"password": "pw"}, id="password-only"),
+    ],
+)
+def test_a_password_without_login_is_flagged_beside_the_uri(
+    site: Path,
+    static_server: Callable[[Path], str],
+    page: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    fields: dict[str, str],
+) -> None:
+    open_builder(page, static_server(site), "postgres")
+    fill(page, "loginless", fields)
+    assert uri_notes(page) == [LOGINLESS]
+    assert "ccb-lossy" in (page.get_attribute(".ccb-output:has([data-output=uri])", "class") or "")
+    assert page.text_content("[data-notes]") == ""  # the other notes are about other outputs
+    built = outputs(page)
+    # What the note warns of, and what the forms it points at keep.
+    assert Connection(conn_id="loginless", uri=built["uri"]).login == ""
+    assert Connection.from_json(built["json"], conn_id="loginless").login is None
+    monkeypatch.setenv("AIRFLOW_CONN_LOGINLESS", exported_value(built["env"], "AIRFLOW_CONN_LOGINLESS"))
+    read = BaseHook.get_connection("loginless")
+    assert read.login is None and read.password == fields["password"]
+
+    # Give it a login and the note goes, the URI now carrying every field.
+    page.fill("[data-field=login]", "etl")
+    assert uri_notes(page) == []
+    assert "ccb-lossy" not in (page.get_attribute(".ccb-output:has([data-output=uri])", "class") or "")
+    assert Connection(conn_id="x", uri=outputs(page)["uri"]).login == "etl"
+
+
+def test_every_mix_of_fields_reads_back_from_the_uri_or_is_flagged(
+    site: Path, static_server: Callable[[Path], str], page: Any
+) -> None:
+    # All 64 mixes of the six standard fields set or empty: the URI either gives back every field
+    # (an empty host or schema aside, which a URI cannot tell from an absent one) or says what it loses.
+    open_builder(page, static_server(site), "postgres")
+    values = {
+        "host": "db",
+        "schema": "analytics",
+        "login": "etl",
+        "password": "pw",
+        "port": "5432",
+        "extra": '{"sslmode": "require"}',
+    }
+    silent = []
+    for mask in range(64):
+        chosen = {name: value for bit, (name, value) in enumerate(values.items()) if mask >> bit & 1}
+        for name in values:
+            page.fill(f"[data-field={name}]", chosen.get(name, ""))
+        uri = outputs(page)["uri"]
+        read = fields_of(Connection(conn_id="x", uri=uri))
+        expected = {
+            "conn_type": "postgres",
+            "host": chosen.get("host", ""),
+            "schema": chosen.get("schema", ""),
+            "login": chosen.get("login"),
+            "password": chosen.get("password"),
+            "port": int(chosen["port"]) if "port" in chosen else None,
+            "extra": json.loads(chosen.get("extra", "{}")),
+        }
+        if read != expected and not uri_notes(page):
+            silent.append((sorted(chosen), uri, read))
+    assert silent == []
 
 
 def test_nothing_in_the_page_reaches_for_the_network(site: Path) -> None:

@@ -5,7 +5,10 @@
  * Airflow 3's own writer, airflow.sdk.Connection.get_uri (percent-encoding, "_" to "-" in the scheme,
  * the protocol kept in a host such as "https://api", flat query parameters when every extra value
  * is a string, else the whole extra as JSON in "__extra__"), so that Connection(uri=...) reads back
- * what was typed. The tests feed these outputs to Airflow's parsers and compare every field.
+ * what was typed. Where get_uri writes a URI that Airflow reads back differently and another URI
+ * reads back right, this writes the other (see buildUri); where no URI can carry the fields, the
+ * page says so beside the URI and points at the JSON form, which Airflow reads fully. The tests feed
+ * these outputs to Airflow's parsers and compare every field.
  */
 (function () {
   "use strict";
@@ -30,7 +33,11 @@
       .join("&");
   }
 
-  // A port of airflow.sdk.definitions.connection.Connection._build_uri (Airflow 3.3).
+  // A port of airflow.sdk.definitions.connection.Connection._build_uri (Airflow 3.3), with two
+  // departures where its URI reads back differently from what was typed and another one does not:
+  // a port without host or login is written "scheme://:5432", not "scheme://@:5432" (whose "@"
+  // reads back as an empty login, "" instead of none); an extra with a key "__extra__" travels as
+  // JSON in "__extra__" (flat, Airflow would take its value for the whole extra).
   function buildUri(conn) {
     var uri = conn.conn_type ? conn.conn_type.toLowerCase().replace(/_/g, "-") + "://" : "//";
     var hostToUse = conn.host;
@@ -53,13 +60,15 @@
     }
     var hostBlock = "";
     if (hostToUse) hostBlock += quote(hostToUse);
-    if (conn.port) hostBlock += (hostBlock === "" && authority === "" ? "@:" : ":") + conn.port;
+    if (conn.port) hostBlock += ":" + conn.port;
     if (conn.schema) hostBlock += "/" + quote(conn.schema);
     uri += hostBlock;
     if (conn.extra) {
-      var flat = Object.keys(conn.extra).every(function (key) {
-        return typeof conn.extra[key] === "string";
-      });
+      var flat =
+        !Object.prototype.hasOwnProperty.call(conn.extra, "__extra__") &&
+        Object.keys(conn.extra).every(function (key) {
+          return typeof conn.extra[key] === "string";
+        });
       var query = flat ? urlencode(conn.extra) : urlencode({ __extra__: JSON.stringify(conn.extra) });
       uri += (conn.schema ? "?" : "/?") + query;
     }
@@ -193,8 +202,11 @@
     });
     var error = element("p", { class: "ccb-error", role: "alert", "data-error": "" });
     var notes = element("ul", { class: "ccb-notes", "data-notes": "" });
+    // Beside the URI: what it cannot carry.
+    var uriNotes = element("ul", { class: "ccb-notes ccb-uri-notes", "data-uri-notes": "", role: "status" });
     var outputs = element("div", { class: "ccb-outputs" });
     var targets = {};
+    var uriBlock = null;
     [
       ["uri", "URI"],
       ["json", "JSON"],
@@ -210,6 +222,10 @@
       var code = element("code", { "data-output": pair[0] });
       pre.appendChild(code);
       block.appendChild(pre);
+      if (pair[0] === "uri") {
+        block.appendChild(uriNotes);
+        uriBlock = block;
+      }
       copy.addEventListener("click", function () {
         // The clipboard API exists on https and 127.0.0.1 only; elsewhere the text is selected to copy by hand.
         if (navigator.clipboard && window.isSecureContext) {
@@ -274,15 +290,23 @@
       return conn;
     }
 
-    function lossy(conn) {
+    // What a URI cannot carry, as Airflow reads it back (Connection(uri=...)); the JSON form and
+    // the environment variable, which holds the JSON form, carry every field.
+    function lostInUri(conn) {
       var found = [];
       var host = conn.host || "";
       var bare = host.indexOf("://") !== -1 && host.slice(0, host.indexOf("://")) !== conn.conn_type ? host.slice(host.indexOf("://") + 3) : host;
       if (bare && bare.indexOf("/") === -1 && bare !== bare.toLowerCase()) {
-        found.push("Airflow lower-cases the host it reads from a URI: use the JSON form to keep \u201c" + host + "\u201d as typed.");
+        found.push(
+          "This URI loses the capitals of the host: Airflow reads \u201c" + host + "\u201d back as \u201c" +
+            host.toLowerCase() + "\u201d. Use the JSON form or the environment variable, which keep it as typed."
+        );
       }
       if (conn.login === null && conn.password !== null) {
-        found.push("Airflow reads an empty login (not none) from a URI with a password only: the JSON form leaves it out.");
+        found.push(
+          "This URI cannot carry a password without a login: Airflow reads the login back as empty (\u201c\u201d), " +
+            "not as unset. Use the JSON form or the environment variable, which leave the login out."
+        );
       }
       return found;
     }
@@ -290,6 +314,8 @@
     function update() {
       error.textContent = "";
       notes.textContent = "";
+      uriNotes.textContent = "";
+      uriBlock.classList.remove("ccb-lossy");
       try {
         var id = connId.value.trim();
         if (!id) throw new Error("Give the connection an id, such as " + data.conn_id);
@@ -304,9 +330,11 @@
             element("li", {}, "An environment variable name holds letters, digits and underscores only: rename \u201c" + id + "\u201d to export it.")
           );
         }
-        lossy(conn).forEach(function (text) {
-          notes.appendChild(element("li", {}, text));
+        var lost = lostInUri(conn);
+        lost.forEach(function (text) {
+          uriNotes.appendChild(element("li", {}, text));
         });
+        if (lost.length) uriBlock.classList.add("ccb-lossy");
       } catch (problem) {
         error.textContent = problem.message;
         Object.keys(targets).forEach(function (key) {
