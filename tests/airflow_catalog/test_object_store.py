@@ -70,6 +70,24 @@ def listed(s3: object, url: str) -> dict[str, list[str]]:
     return {entry["version"]: entry["aliases"] for entry in json.loads(read(s3, url, "versions.json"))}
 
 
+def contents(s3: object, url: str) -> dict[str, bytes]:
+    """Every key below the tree with its bytes."""
+    return {key: read(s3, url, key) for key in objects(s3, url)}
+
+
+def with_a_page_s3_refuses(html: Path, tmp_path: Path) -> Path:
+    """A copy of a built site with a page whose name is not UTF-8.
+
+    Such a name can live on disk but cannot be an S3 key: the request for it fails after the files
+    before it were uploaded.
+    """
+    copy = tmp_path / "html"
+    shutil.copytree(html, copy)
+    with open(os.fsencode(copy) + b"/zz\xff.html", "wb") as page:
+        page.write(b"<html></html>")
+    return copy
+
+
 def files_of(html: Path) -> set[str]:
     return {path.relative_to(html).as_posix() for path in html.rglob("*") if path.is_file()}
 
@@ -156,31 +174,26 @@ def test_a_file_that_cannot_be_read_stops_the_publish_before_anything_changes(
     s3: object, bucket: str, versioned_site: BuildSite, tmp_path: Path
 ) -> None:
     publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
-    before = {key: read(s3, bucket, key) for key in objects(s3, bucket)}
+    before = contents(s3, bucket)
     broken = tmp_path / "html"
     shutil.copytree(versioned_site("1.2.0"), broken)
     (broken / "_static" / "gone.css").symlink_to(tmp_path / "nowhere.css")
 
     with pytest.raises(StoreError, match=r"cannot read .*gone\.css.*nothing was uploaded"):
         publish_site(broken, "1.2.0", bucket, backoff=0)
-    assert {key: read(s3, bucket, key) for key in objects(s3, bucket)} == before
+    assert contents(s3, bucket) == before
 
 
 def test_an_upload_refused_half_way_takes_the_new_version_back(
     s3: object, bucket: str, versioned_site: BuildSite, tmp_path: Path
 ) -> None:
     publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
-    before = {key: read(s3, bucket, key) for key in objects(s3, bucket)}
-    broken = tmp_path / "html"
-    shutil.copytree(versioned_site("1.2.0"), broken)
-    # A name that is not UTF-8 can live on disk but cannot be an S3 key: the request for it fails
-    # after the files before it were uploaded.
-    with open(os.fsencode(broken) + b"/zz\xff.html", "wb") as page:
-        page.write(b"<html></html>")
+    before = contents(s3, bucket)
+    broken = with_a_page_s3_refuses(versioned_site("1.2.0"), tmp_path)
 
     with pytest.raises(StoreError, match=r"uploading 1\.2\.0 .* failed half-way.*upload was removed"):
         publish_site(broken, "1.2.0", bucket, backoff=0)
-    assert {key: read(s3, bucket, key) for key in objects(s3, bucket)} == before
+    assert contents(s3, bucket) == before
 
 
 def test_a_republish_refused_half_way_deletes_nothing_and_keeps_versions_json(
@@ -189,10 +202,7 @@ def test_a_republish_refused_half_way_deletes_nothing_and_keeps_versions_json(
     publish_site(versioned_site("1.2.0"), "1.2.0", bucket, backoff=0)
     before = objects(s3, bucket)
     listing = read(s3, bucket, "versions.json")
-    broken = tmp_path / "html"
-    shutil.copytree(versioned_site("1.2.0", new_pages=False), broken)
-    with open(os.fsencode(broken) + b"/zz\xff.html", "wb") as page:
-        page.write(b"<html></html>")
+    broken = with_a_page_s3_refuses(versioned_site("1.2.0", new_pages=False), tmp_path)
 
     with pytest.raises(StoreError, match=r"failed half-way.*publish again to finish the republish"):
         publish_site(broken, "1.2.0", bucket, backoff=0)
