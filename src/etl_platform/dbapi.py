@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from typing import Any
 
 from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -13,6 +14,20 @@ from etl_platform.policy import SourceUnavailableError
 
 #: A table or column name we put into SQL: letters, digits and underscores, optionally schema-qualified.
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+#: SQLSTATE classes of conditions a later attempt can clear: connection exception (08), transaction
+#: rollback (40: deadlock, serialization failure), insufficient resources (53), operator intervention
+#: (57: a statement cancelled by ``statement_timeout``, a server shutting down), system error (58).
+_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
+#: SQLite's primary result codes of the same kind: the database is locked by another connection, the
+#: statement was interrupted (by the query timeout), a disk I/O error.
+_TRANSIENT_SQLITE_CODES = frozenset(
+    {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_IOERR}
+)
+#: Database types whose statements :func:`limit_query_time` can time out.
+QUERY_TIMEOUT_TYPES = ("postgres", "sqlite")
+#: SQLite calls the progress handler every this many virtual-machine instructions (about 0.1 ms of work).
+_SQLITE_PROGRESS_STEPS = 1_000
 
 
 def get_db_hook(conn_id: str) -> DbApiHook:
@@ -50,6 +65,72 @@ def connect(hook: DbApiHook) -> Any:
     if isinstance(conn, sqlite3.Connection):
         conn.isolation_level = None
     return conn
+
+
+def require_query_timeout(hook: DbApiHook) -> None:
+    """Check that :func:`limit_query_time` can limit the statements of a database type.
+
+    :param hook: the database's hook.
+    :raises ValueError: for another type than PostgreSQL or SQLite, naming it and the fix.
+    """
+    if hook.conn_type not in QUERY_TIMEOUT_TYPES:
+        raise ValueError(
+            f"query_timeout is not supported on {hook.conn_type!r} connections ({hook.get_conn_id()!r}), "
+            f"only on {' and '.join(QUERY_TIMEOUT_TYPES)}: leave it unset and bound the task with "
+            "execution_timeout"
+        )
+
+
+def limit_query_time(hook: DbApiHook, conn: Any, seconds: float) -> None:
+    """Make the database stop the connection's statements after ``seconds``.
+
+    PostgreSQL cancels each statement that runs longer (``statement_timeout`` for the session; the
+    ``options`` argument of ``PostgresHook`` would do it at connection start, but a connection's own
+    ``options`` extra replaces it). SQLite has no such setting: a progress handler interrupts whatever
+    runs on the connection, fetching rows included, once ``seconds`` have passed from this call.
+    Either way the driver raises an error that :func:`is_transient` recognises.
+
+    :param hook: the database's hook; its ``conn_type`` says how to set the limit.
+    :param conn: a connection from :func:`connect`.
+    :param seconds: the limit, more than 0.
+    :raises ValueError: for a database type without a way to set it (see :func:`require_query_timeout`).
+    """
+    require_query_timeout(hook)
+    if hook.conn_type == "postgres":
+        cursor = conn.cursor()
+        try:
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, false)", (f"{round(seconds * 1000)}ms",)
+            )
+        finally:
+            cursor.close()
+    else:
+        deadline = time.monotonic() + seconds
+        conn.set_progress_handler(lambda: time.monotonic() > deadline, _SQLITE_PROGRESS_STEPS)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Say whether a database error may pass if the task runs again (Airflow should retry it).
+
+    No library classifies DB-API errors this way (SQLAlchemy's dialects recognise lost connections
+    only), so it is read from what drivers report: PostgreSQL's SQLSTATE (``pgcode`` in psycopg2,
+    ``sqlstate`` in psycopg 3), SQLite's result code (``sqlite3`` raises ``OperationalError`` for syntax
+    errors and missing tables too, so its class says nothing), else PEP 249's classes:
+    ``OperationalError`` and ``InterfaceError`` are about the database's operation and the connection,
+    the others about the statement or the data.
+
+    :param error: what the driver raised.
+    :returns: ``True`` for a lost or refused connection, a timeout, a lock or a shortage of resources;
+        ``False`` for a syntax error, a missing table or column, a permission or data error.
+    """
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _TRANSIENT_SQLITE_CODES
+    sqlstate = getattr(error, "pgcode", None) or getattr(error, "sqlstate", None)
+    if sqlstate:
+        return str(sqlstate)[:2] in _TRANSIENT_SQLSTATE_CLASSES
+    # No code: PEP 249's class (psycopg2 without a SQLSTATE lost the server before it answered).
+    return any(cls.__name__ in {"OperationalError", "InterfaceError"} for cls in type(error).__mro__)
 
 
 def begin(conn: Any) -> None:

@@ -1,4 +1,5 @@
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ import pytest
 from etl_fixtures import Postgres, archived_files, free_port
 
 from etl_platform.operators.sql import SqlToArchiveOperator
+from etl_platform.policy import RequestRejectedError, SourceUnavailableError
 
 RUN_FOLDER = "warehouse/orders/2026/11/24/scheduled_1"
 
@@ -36,19 +38,39 @@ def orders_db(sqlite_db: Path) -> Path:
 
 
 ALL = ("fail", "skip", "succeed")
-FAULTS = {
-    "rows": "SELECT id, total FROM orders ORDER BY id",
-    "no rows": "SELECT id FROM cancelled",
-    "bad query": "SELECT id FROM no_such_table",
+#: Counting to a billion takes SQLite minutes: only the query timeout ends it in a test.
+ENDLESS_COUNT = (
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000000) "
+    "SELECT count(*) FROM n"
+)
+#: Twenty million rows, fetched two at a time: the first come at once, the rest take far beyond the timeout.
+ENDLESS_ROWS = (
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 20000000) SELECT x FROM n"
+)
+FAULTS: dict[str, dict[str, Any]] = {
+    "rows": {"sql": "SELECT id, total FROM orders ORDER BY id"},
+    "rows within query_timeout": {"sql": "SELECT id, total FROM orders ORDER BY id", "query_timeout": 30},
+    "no rows": {"sql": "SELECT id FROM cancelled"},
+    "missing table": {"sql": "SELECT id FROM no_such_table"},
+    "missing column": {"sql": "SELECT no_such_column FROM orders"},
+    "syntax error": {"sql": "SELEC id FROM orders"},
+    "runs past query_timeout": {"sql": ENDLESS_COUNT, "query_timeout": 0.2},
+    "rows keep coming past query_timeout": {"sql": ENDLESS_ROWS, "query_timeout": 0.2},
 }
+ROWS = b"id,total\n1,9.5\n2,3.0\n3,4.25\n"
 EXPECTED: dict[str, dict[str, tuple[str, bytes | None]]] = {
-    "rows": {p: ("success", b"id,total\n1,9.5\n2,3.0\n3,4.25\n") for p in ALL},
+    "rows": {p: ("success", ROWS) for p in ALL},
+    "rows within query_timeout": {p: ("success", ROWS) for p in ALL},
     "no rows": {
         "fail": ("failed-not-retried", None),
         "skip": ("skipped", None),
         "succeed": ("success", b"id\n"),
     },
-    "bad query": {p: ("failed-not-retried", None) for p in ALL},
+    "missing table": {p: ("failed-not-retried", None) for p in ALL},
+    "missing column": {p: ("failed-not-retried", None) for p in ALL},
+    "syntax error": {p: ("failed-not-retried", None) for p in ALL},
+    "runs past query_timeout": {p: ("failed-retried", None) for p in ALL},
+    "rows keep coming past query_timeout": {p: ("failed-retried", None) for p in ALL},
 }
 
 
@@ -57,7 +79,7 @@ EXPECTED: dict[str, dict[str, tuple[str, bytes | None]]] = {
 def test_fault_matrix(
     fault: str, on_empty: str, orders_db: Path, archive_root: Path, context: dict, outcome: Any
 ) -> None:
-    assert outcome(make_op(sql=FAULTS[fault], on_empty=on_empty), context) == EXPECTED[fault][on_empty][0]
+    assert outcome(make_op(**FAULTS[fault], on_empty=on_empty), context) == EXPECTED[fault][on_empty][0]
     payload = EXPECTED[fault][on_empty][1]
     if payload is None:
         assert archived_files(archive_root) == []
@@ -115,3 +137,87 @@ def test_postgres_query_to_csv(
     ).execute(context)
     assert (archive_root / RUN_FOLDER / "orders.csv").read_text() == 'id,city\n1,Lyon\n2,"Köln, DE"\n'
     assert metrics["rows"] == 2 and metrics["source_url"] == "postgres://pg"
+
+
+@pytest.mark.parametrize(
+    ("sql", "timeout", "error", "message"),
+    [
+        (
+            "SELECT id FROM no_such_table",
+            None,
+            RequestRejectedError,
+            r"the query on 'sqlite_default' failed \(OperationalError: no such table: no_such_table\); "
+            r"fix the query \(not retried\)\. The query: SELECT id FROM no_such_table",
+        ),
+        (
+            ENDLESS_COUNT,
+            0.2,
+            SourceUnavailableError,
+            r"the query on 'sqlite_default' could not finish \(OperationalError: interrupted\); "
+            r"Airflow will retry; if it needs more than query_timeout=0\.2 s, raise query_timeout or make "
+            r"the query cheaper\. The query: WITH RECURSIVE",
+        ),
+    ],
+    ids=["broken query", "timeout"],
+)
+def test_query_errors_name_the_connection_the_query_and_the_fix(
+    sql: str,
+    timeout: float | None,
+    error: type,
+    message: str,
+    orders_db: Path,
+    archive_root: Path,
+    context: dict,
+) -> None:
+    with pytest.raises(error, match=message):
+        make_op(sql=sql, query_timeout=timeout).execute(context)
+
+
+def test_a_long_query_is_quoted_shortened() -> None:
+    op = make_op(sql="SELECT " + ", ".join(f"c{n}" for n in range(100)) + " FROM t")
+    message = str(op._query_error(sqlite3.OperationalError("no such column: c0")))
+    assert "The query: SELECT c0, c1, c2" in message and message.endswith("…") and "FROM t" not in message
+
+
+@pytest.mark.parametrize("timeout", [0, -1.5])
+def test_query_timeout_must_be_positive(timeout: float) -> None:
+    with pytest.raises(ValueError, match=rf"query_timeout={timeout} must be a number of seconds above 0"):
+        make_op(query_timeout=timeout)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("sql", "expected", "message"),
+    [
+        ("SELECT id FROM pg_orders ORDER BY id", "success", None),
+        ("SELECT pg_sleep(30)", "failed-retried", "canceling statement due to statement timeout"),
+        ("SELECT id FROM no_such_table", "failed-not-retried", 'relation "no_such_table" does not exist'),
+        ("SELEC id FROM pg_orders", "failed-not-retried", 'syntax error at or near "SELEC"'),
+        ("SELECT 1 / (id - id) FROM pg_orders", "failed-not-retried", "division by zero"),
+        ("SELECT pg_terminate_backend(pg_backend_pid())", "failed-retried", "terminating connection"),
+    ],
+    ids=["within the timeout", "past the timeout", "missing table", "syntax error", "data error", "lost"],
+)
+def test_postgres_faults(
+    sql: str,
+    expected: str,
+    message: str | None,
+    postgres: Postgres,
+    archive_root: Path,
+    context: dict,
+    outcome: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    postgres.psql(
+        "DROP TABLE IF EXISTS pg_orders; CREATE TABLE pg_orders (id int); "
+        "INSERT INTO pg_orders VALUES (1), (2)"
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_PG", json.dumps(postgres.conn()))
+    op = make_op(conn_id="pg", sql=sql, query_timeout=0.5)
+    assert outcome(op, context) == expected
+    if message is None:
+        assert (archive_root / RUN_FOLDER / "orders.csv").read_bytes() == b"id\n1\n2\n"
+    else:
+        assert archived_files(archive_root) == []
+        with pytest.raises(Exception, match=rf"the query on 'pg' .*{message}.*The query: {re.escape(sql)}"):
+            op.execute(context)

@@ -10,19 +10,29 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException
 
 from etl_platform.archive import StagedPayload
-from etl_platform.dbapi import connect, get_db_hook
+from etl_platform.dbapi import connect, get_db_hook, is_transient, limit_query_time, require_query_timeout
 from etl_platform.formats import CONTENT_TYPES
 from etl_platform.hooks.archive import ArchiveHook
 from etl_platform.ingest import archive_key, report
 from etl_platform.metrics import Stopwatch, TransferMetrics
-from etl_platform.policy import DataError, OnEmpty, RequestRejectedError, parse_on_empty, refuse_empty
+from etl_platform.policy import (
+    DataError,
+    OnEmpty,
+    RequestRejectedError,
+    SourceUnavailableError,
+    parse_on_empty,
+    refuse_empty,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 OUTPUT_FORMATS = ("csv", "parquet")
+#: How much of a query its error messages quote.
+_QUOTED_QUERY_CHARS = 200
 
 
 class SqlToArchiveOperator(BaseOperator):
@@ -39,10 +49,13 @@ class SqlToArchiveOperator(BaseOperator):
     - **No rows**: ``on_empty="fail"`` fails the task without retry and archives nothing; ``"skip"``
       skips it (and its downstream tasks) and archives nothing; ``"succeed"`` archives the empty
       result (a header, or a Parquet file with the schema) and returns ``rows=0``.
-    - **The query fails** (syntax, missing table, permissions): fails without retry, with the
-      database's message; nothing is archived.
+    - **The query is wrong** (syntax, missing table or column, permissions, a value the database
+      refuses): fails without retry, with the database's message and the query; nothing is archived.
+    - **The query runs longer than** ``query_timeout``: the database stops it and the task fails with
+      an error Airflow retries; nothing is archived.
+    - **The database cannot be reached, or is lost, locked or out of resources while the query runs**:
+      fails with an error Airflow retries; nothing is archived.
     - **Rows that do not fit the first batch's types** (Parquet): fails without retry; nothing is archived.
-    - **The database cannot be reached**: fails with an error Airflow retries; nothing is archived.
     - **A different result already archived for the run**: fails without retry, naming both checksums.
 
     .. seealso:: :ref:`the fault matrix of SqlToArchiveOperator <howto/operator:SqlToArchiveOperator>`
@@ -57,6 +70,9 @@ class SqlToArchiveOperator(BaseOperator):
     :param batch_size: rows fetched and written at a time.
     :param archive_conn_id: the ``etl_archive`` connection of the archive.
     :param on_empty: ``"fail"``, ``"skip"`` or ``"succeed"`` when the query returns no rows.
+    :param query_timeout: seconds the database may spend on the query before stopping it (PostgreSQL:
+        ``statement_timeout``; SQLite: fetching the rows included), or ``None`` for no limit but the
+        task's ``execution_timeout``. Only on PostgreSQL and SQLite connections.
     """
 
     template_fields: Sequence[str] = ("sql", "name", "parameters")
@@ -77,11 +93,16 @@ class SqlToArchiveOperator(BaseOperator):
         batch_size: int = 10_000,
         archive_conn_id: str = ArchiveHook.default_conn_name,
         on_empty: str = OnEmpty.FAIL.value,
+        query_timeout: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         if output_format not in OUTPUT_FORMATS:
             raise ValueError(f"output_format={output_format!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+        if query_timeout is not None and not query_timeout > 0:
+            raise ValueError(
+                f"query_timeout={query_timeout!r} must be a number of seconds above 0, or None for no limit"
+            )
         self.sql = sql
         self.conn_id = conn_id
         self.source = source
@@ -92,6 +113,7 @@ class SqlToArchiveOperator(BaseOperator):
         self.batch_size = batch_size
         self.archive_conn_id = archive_conn_id
         self.on_empty = parse_on_empty(on_empty)
+        self.query_timeout = query_timeout
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Run the query and archive its result.
@@ -101,6 +123,8 @@ class SqlToArchiveOperator(BaseOperator):
         """
         stopwatch = Stopwatch()
         hook = get_db_hook(self.conn_id)
+        if self.query_timeout is not None:
+            require_query_timeout(hook)
         archive = ArchiveHook(archive_conn_id=self.archive_conn_id).get_conn()
         key = archive_key(context, source=self.source, dataset=self.dataset, name=self.name)
         source_url = f"{hook.conn_type}://{self.conn_id}"
@@ -108,12 +132,11 @@ class SqlToArchiveOperator(BaseOperator):
         try:
             cursor = conn.cursor()
             try:
+                if self.query_timeout is not None:
+                    limit_query_time(hook, conn, self.query_timeout)
                 cursor.execute(self.sql, self.parameters) if self.parameters else cursor.execute(self.sql)
             except Exception as error:
-                raise RequestRejectedError(
-                    f"the query on {self.conn_id!r} failed ({type(error).__name__}: {error}); fix the query "
-                    "(not retried)"
-                ) from None
+                raise self._query_error(error) from None
             columns = [description[0] for description in cursor.description or ()]
             with archive.stage(key) as staged:
                 write = self._write_parquet if self.output_format == "parquet" else self._write_csv
@@ -137,8 +160,41 @@ class SqlToArchiveOperator(BaseOperator):
         return report(self.log, metrics, source=self.source, dataset=self.dataset)
 
     def _batches(self, cursor: Any) -> Iterator[list[Sequence[Any]]]:
-        while batch := cursor.fetchmany(self.batch_size):
+        while True:
+            try:
+                batch = cursor.fetchmany(self.batch_size)
+            except Exception as error:
+                raise self._query_error(error) from None
+            if not batch:
+                return
             yield list(batch)
+
+    def _query_error(self, error: Exception) -> AirflowException:
+        """Turn what the driver raised into the failure policy's error: retried only if it may pass.
+
+        :param error: the driver's error, from running the query or fetching its rows.
+        :returns: a :class:`~etl_platform.policy.SourceUnavailableError` or a
+            :class:`~etl_platform.policy.RequestRejectedError`, naming the connection and the query.
+        """
+        detail = f"{type(error).__name__}: {' '.join(str(error).split())}"
+        query = " ".join(self.sql.split())
+        if len(query) > _QUOTED_QUERY_CHARS:
+            query = f"{query[:_QUOTED_QUERY_CHARS]}…"
+        if not is_transient(error):
+            return RequestRejectedError(
+                f"the query on {self.conn_id!r} failed ({detail}); fix the query (not retried). "
+                f"The query: {query}"
+            )
+        hint = (
+            f"; if it needs more than query_timeout={self.query_timeout:g} s, raise query_timeout or make "
+            "the query cheaper"
+            if self.query_timeout is not None
+            else ""
+        )
+        return SourceUnavailableError(
+            f"the query on {self.conn_id!r} could not finish ({detail}); Airflow will retry{hint}. "
+            f"The query: {query}"
+        )
 
     @staticmethod
     def _write_csv(columns: list[str], batches: Iterator[list[Sequence[Any]]], staged: StagedPayload) -> int:
