@@ -1,13 +1,14 @@
 import datetime
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from etl_fixtures import archived_files
 
 from etl_platform import archive as archive_module
-from etl_platform.archive import Archive, ArchiveConflictError, ArchiveCorruptError, ArchiveKey
+from etl_platform.archive import Archive, ArchiveConflictError, ArchiveCorruptError, ArchiveKey, Manifest
 
 KEY = ArchiveKey(
     source="orders-api", dataset="orders", day=datetime.date(2026, 11, 24), run_id="run_1", name="orders.csv"
@@ -150,3 +151,43 @@ def test_writing_behind_a_local_payload_keeps_every_byte_in_order(
     assert created
     assert (tmp_path / KEY.path).read_bytes() == payload
     assert (manifest.size, manifest.sha256) == (len(payload), hashlib.sha256(payload).hexdigest())
+
+
+@pytest.mark.parametrize("same", [True, False], ids=["same bytes", "other bytes"])
+def test_two_writers_racing_for_one_key_on_a_local_disk_one_publishes(tmp_path: Path, same: bool) -> None:
+    archive = Archive(str(tmp_path))
+    payloads = (b"id\n1\n", b"id\n1\n" if same else b"id\n2\n")
+    at_commit = threading.Barrier(2)
+    outcomes: dict[int, object] = {}
+
+    def writer(n: int) -> None:
+        try:
+            with archive.stage(KEY) as staged:
+                staged.write(payloads[n])
+                at_commit.wait()  # both have written everything; both publish at once
+                staged.commit(source_url=f"writer {n}", content_type="text/csv")
+                outcomes[n] = "created" if staged.created else "no-op"
+        except ArchiveConflictError as error:
+            outcomes[n] = error
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    winner = next(n for n, outcome in outcomes.items() if outcome == "created")
+    loser_outcome = outcomes[1 - winner]
+    assert loser_outcome == "no-op" if same else isinstance(loser_outcome, ArchiveConflictError)
+    assert (tmp_path / KEY.path).read_bytes() == payloads[winner]
+    assert len(archived_files(tmp_path)) == 2  # the payload and its manifest; no partial file is left
+    assert archive.verify(KEY.path).source_url == f"writer {winner}"
+
+
+def test_a_rebuilt_manifest_never_replaces_a_written_one(tmp_path: Path) -> None:
+    archive = Archive(str(tmp_path))
+    written, _ = write(archive, [b"id\n1\n"])
+    assert isinstance(written, Manifest)
+    rebuilt = Manifest(KEY.path, written.size, written.sha256, "unknown (manifest rebuilt)", "", "", None)
+    assert archive._add_manifest(rebuilt) == written
+    assert len(archived_files(tmp_path)) == 2
