@@ -399,6 +399,7 @@ class StagedPayload:
         return _publish_staged_file(self.partial, self.final, self.publishing)
 
     def _complete_exclusive_upload(self) -> bool:
+        """Complete the upload to the key if the key is free, else abort it; say whether it completed."""
         fs, path = self.final.fs, self.final.path
         # The store's condition decides a race; this check keeps an S3-compatible store that ignores
         # If-None-Match from overwriting at least a payload published before now.
