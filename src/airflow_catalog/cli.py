@@ -14,16 +14,22 @@ from pathlib import Path
 DEFAULT_SITE = Path("_build/html")
 
 
-def build(args: argparse.Namespace) -> int:
-    """Build the site with warnings as errors, index it for search, and print where its index page is."""
+def build_site(source: Path, output: Path, jobs: str = "auto", quiet: bool = False) -> int:
+    """Build the site with warnings as errors, index it for search, and print where its index page is.
+
+    :param source: the Sphinx source folder (holds ``conf.py``).
+    :param output: where the HTML goes; the doctrees go beside it.
+    :param jobs: parallel processes, or ``auto``.
+    :param quiet: print only warnings and errors.
+    :returns: the exit status.
+    """
     from sphinx.cmd.build import build_main
 
-    output = Path(args.output)
     doctrees = output.parent / "doctrees"
-    options = ["-b", "html", "-W", "--keep-going", "-j", str(args.jobs), "-d", str(doctrees)]
-    if args.quiet:
+    options = ["-b", "html", "-W", "--keep-going", "-j", str(jobs), "-d", str(doctrees)]
+    if quiet:
         options.append("-q")
-    status = build_main([*options, str(args.source), str(output)])
+    status = build_main([*options, str(source), str(output)])
     if status == 0:
         from airflow_catalog.search import index_after_build
 
@@ -33,12 +39,24 @@ def build(args: argparse.Namespace) -> int:
     return status
 
 
+def build(args: argparse.Namespace) -> int:
+    """Build the site (see :func:`build_site`)."""
+    return build_site(Path(args.source), Path(args.output), args.jobs, args.quiet)
+
+
 def serve(args: argparse.Namespace) -> int:
-    """Serve the built site on 127.0.0.1 until interrupted."""
+    """Serve the built site on 127.0.0.1 until interrupted; ``--watch`` builds it and rebuilds on change."""
     import functools
     import http.server
 
     site = Path(args.site)
+    if args.watch:
+        from airflow_catalog.watch import serve_and_rebuild
+
+        source = Path(args.source)
+        return serve_and_rebuild(
+            source, site, args.port, functools.partial(build_site, source, site, args.jobs, quiet=True)
+        )
     if not (site / "index.html").exists():
         raise SystemExit(f"error: no built site in {site}: run `make docs` first")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
@@ -103,7 +121,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("serve", help="serve the built site on 127.0.0.1")
     p.add_argument("--site", default=str(DEFAULT_SITE))
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    p.add_argument("--watch", action="store_true", help="build first, then rebuild on every change")
+    p.add_argument("--source", default=".", help="with --watch: the Sphinx source folder (holds conf.py)")
+    p.add_argument("--jobs", "-j", default="auto", help="with --watch: parallel processes, or `auto`")
     p.set_defaults(run=serve)
 
     for name, run, help_text in (
