@@ -12,8 +12,8 @@ docs:  ## set everything up, build the site into _build/html, print where it is
 test:  ## set everything up, run every test
 	$(SETUP) test && $(RUN) pytest
 
-serve:  ## serve the built site on 127.0.0.1 and print its URL
-	$(RUN) python -m airflow_catalog serve
+serve:  ## build the site, serve it on http://127.0.0.1:8000/ and rebuild it on every change
+	$(SETUP) docs && $(RUN) python -m airflow_catalog serve --watch
 
 lint:  ## ruff and mypy
 	$(SETUP) lint && $(RUN) ruff check . && $(RUN) ruff format --check . && $(RUN) mypy

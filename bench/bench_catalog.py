@@ -5,7 +5,9 @@ autodoc members and sphinx-autodoc-typehints, one page per module, the stock con
 prints about a thousand warnings. Ours: the catalog extension, one page per class plus the index
 pages, zero warnings. Both build in a fresh process with the same ``-j``, the sphinx-rtd theme and
 ``os._exit`` after Sphinx returns (as ``python -m airflow_catalog build`` does). Then one docstring
-of the catalogued provider is edited and the catalog rebuilt.
+of the catalogued provider is edited and the catalog rebuilt in a fresh process (``make docs``
+again), and the edit undone and rebuilt from a warm process (``make serve``, which rebuilds on
+every change: :mod:`airflow_catalog.watch`).
 
 The edit goes to a copy: the provider's folder is copied and put first on the package's
 ``__path__`` by the catalog project's ``conf.py``, so the installed files (hard links into uv's
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,25 @@ cpu = own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 print(json.dumps({"status": status, "seconds": time.perf_counter() - start, "cpu": cpu,
                   "rss_mb": max(own.ru_maxrss, workers.ru_maxrss) / 1024}), flush=True)
 sys.stderr.flush()
+os._exit(0)
+"""
+
+#: The same build from a warm process, as ``make serve`` rebuilds (:mod:`airflow_catalog.watch`):
+#: warm up, say so, wait for the edit, then time one rebuild in a forked child.
+WARM_RUNNER = """
+import json, os, resource, sys, time
+from pathlib import Path
+from airflow_catalog.watch import rebuild, warm_up
+from sphinx.cmd.build import build_main
+warm_up(Path.cwd())
+print("ready", flush=True)
+sys.stdin.readline()
+start = time.perf_counter()
+status = rebuild(lambda: build_main(sys.argv[1:]))
+seconds = time.perf_counter() - start
+workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"status": status, "seconds": seconds, "cpu": workers.ru_utime + workers.ru_stime,
+                  "rss_mb": workers.ru_maxrss / 1024}), flush=True)
 os._exit(0)
 """
 
@@ -124,9 +146,10 @@ def autosummary_project(folder: Path) -> Path:
 def build(source: Path) -> dict[str, float]:
     """Build ``source`` in a fresh process; return wall time, peak memory and the warning count."""
     output = source / "_build"
-    args = ["-b", "html", "-j", JOBS, "-q", "-d", str(output / "doctrees"), str(source), str(output / "html")]
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", RUNNER, *args], capture_output=True, text=True, cwd=source)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, *build_args(source)], capture_output=True, text=True, cwd=source
+    )
     wall = time.perf_counter() - start
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode or not lines:
@@ -138,14 +161,50 @@ def build(source: Path) -> dict[str, float]:
     return result
 
 
-def edit_docstring(shadow: Path) -> Path:
+def build_args(source: Path) -> list[str]:
+    """The ``sphinx-build`` arguments of every build of ``source``."""
+    output = source / "_build"
+    return ["-b", "html", "-j", JOBS, "-q", "-d", str(output / "doctrees"), str(source), str(output / "html")]
+
+
+def warm_rebuild(source: Path, edit: Callable[[], object]) -> dict[str, float]:
+    """Rebuild ``source`` after ``edit`` from a warm process, as ``make serve`` does; return its figures.
+
+    The wall time is the rebuild's alone (the warm-up happens before the edit, as it does once
+    per ``make serve``); CPU and peak memory are the forked child's.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-c", WARM_RUNNER, *build_args(source)],
+        cwd=source,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        raise RuntimeError(f"the warm process failed:\n{process.communicate()[1][-3000:]}")
+    edit()
+    output, errors = process.communicate("go\n")
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    if process.returncode or not lines or json.loads(lines[-1])["status"]:
+        raise RuntimeError(f"the warm rebuild of {source} failed:\n{errors[-3000:]}")
+    result: dict[str, float] = json.loads(lines[-1])
+    result["wall"] = result["seconds"]
+    result["warnings"] = len(re.findall(r"(WARNING|ERROR|CRITICAL):", errors))
+    result["pages"] = len(list((source / "_build" / "html").rglob("*.html")))
+    return result
+
+
+def edit_docstring(shadow: Path, edit: tuple[str, str] = EDIT) -> Path:
     """Change one sentence of one class's docstring in the copy; return the edited file."""
+    old, new = edit
     for path in sorted(shadow.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        if f"class {EDITED_CLASS}(" in text and EDIT[0] in text:
-            path.write_text(text.replace(EDIT[0], EDIT[1], 1), encoding="utf-8")
+        if f"class {EDITED_CLASS}(" in text and old in text:
+            path.write_text(text.replace(old, new, 1), encoding="utf-8")
             return path
-    raise RuntimeError(f"{EDITED_CLASS}'s docstring no longer says {EDIT[0]!r}: pick another sentence")
+    raise RuntimeError(f"{EDITED_CLASS}'s docstring no longer says {old!r}: pick another sentence")
 
 
 #: Rows in the filter measurement: the built index's records repeated, as in ``research/recipes.md``.
@@ -227,8 +286,11 @@ def main() -> int:
         noop = build(catalog_source)
         edited = edit_docstring(shadow)
         incremental = build(catalog_source)
-        rebuilt = (catalog_source / "_build/html/catalog/_generated").glob(f"*.{EDITED_CLASS}.html")
-        shown = any(EDIT[1] in page.read_text(encoding="utf-8") for page in rebuilt)
+        page = next((catalog_source / "_build/html/catalog/_generated").glob(f"*.{EDITED_CLASS}.html"))
+        shown = EDIT[1] in page.read_text(encoding="utf-8")
+        # The edit undone (another docstring edit), rebuilt the way `make serve` rebuilds.
+        warm = warm_rebuild(catalog_source, lambda: edit_docstring(shadow, (EDIT[1], EDIT[0])))
+        shown = shown and EDIT[1] not in page.read_text(encoding="utf-8")
         typing = finder_keystrokes(catalog_source / "_build/html/catalog/index.html")
 
     print(
@@ -240,7 +302,8 @@ def main() -> int:
         ("baseline: autosummary :recursive: (one page per module)", baseline),
         (f"catalog, full ({len(entries)} classes, {class_pages} class pages)", full),
         ("catalog, rebuild with nothing changed", noop),
-        (f"catalog, rebuild after one docstring edit ({edited.name})", incremental),
+        (f"catalog, rebuild after one docstring edit ({edited.name}), fresh process", incremental),
+        ("catalog, rebuild after one docstring edit, warm (`make serve`)", warm),
     ]
     for label, result in rows:
         print(
@@ -251,12 +314,13 @@ def main() -> int:
     cpu = full["cpu"] / baseline["cpu"]
     memory = full["rss_mb"] / baseline["rss_mb"]
     share = incremental["wall"] / full["wall"]
+    warm_share = warm["wall"] / full["wall"]
     problems = len(data["import_problems"])
     from_source = sum(not entry["imported"] for entry in entries)
     print(
         f"\nCatalog / autosummary: wall {speed:.2f}, CPU {cpu:.2f}, peak memory {memory:.2f}. "
-        "Rebuild after one edit: "
-        f"{share:.1%} of the full build (edit shown on the rebuilt page: {'yes' if shown else 'NO'}). "
+        f"Rebuild after one edit: {warm_share:.1%} of the full build warm (`make serve`), {share:.1%} in a "
+        f"fresh process (`make docs`); both edits shown on the rebuilt page: {'yes' if shown else 'NO'}. "
         f"{problems} modules failed to import (optional dependencies absent); their {from_source} classes "
         "have pages read from the source."
     )
@@ -278,8 +342,8 @@ def main() -> int:
     targets = {
         "catalog faster than autosummary": speed < 1,
         "every class on its own page": class_pages == len(entries),
-        "no warning": full["warnings"] == 0 and incremental["warnings"] == 0,
-        "rebuild after one edit under 10 %": share < 0.10,
+        "no warning": full["warnings"] == 0 and incremental["warnings"] == 0 and warm["warnings"] == 0,
+        "rebuild after one edit under 10 % (warm, `make serve`)": warm_share < 0.10,
         "the edit is on the rebuilt page": shown,
         "filtering within one frame (16 ms)": ours_median < 16,
     }

@@ -52,7 +52,9 @@ class CatalogClassesDirective(SphinxDirective):
             return []
         with_kind = "kind" in self.options
         titles, widths = _COLUMNS[with_kind]
-        table = nodes.table(classes=["catalog-list", "no-search", "colwidths-given"])
+        # Names and one-line summaries: left out of smart quotes, which visit every text node.
+        classes = ["catalog-list", "no-search", "colwidths-given"]
+        table = nodes.table(classes=classes, support_smartquotes=False)
         group = nodes.tgroup(cols=len(titles))
         table += group
         group.extend(nodes.colspec(colwidth=width) for width in widths)

@@ -672,8 +672,13 @@ def table(
     widths: Sequence[int],
     css_class: str,
 ) -> nodes.table:
-    """Build a docutils table; a cell is a string, one node or a list of nodes."""
-    result = nodes.table(classes=css_class.split())
+    """Build a docutils table; a cell is a string, one node or a list of nodes.
+
+    The table is left out of smart quotes: its cells are names and one-line summaries, and the
+    transform visits every text node of a page (a quarter of reading a large provider's
+    connection page, whose tables list hundreds of classes).
+    """
+    result = nodes.table(classes=css_class.split(), support_smartquotes=False)
     group = nodes.tgroup(cols=len(headers))
     result += group
     for width in widths:
