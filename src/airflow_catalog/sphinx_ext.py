@@ -48,7 +48,7 @@ from airflow_catalog.xrefs import (
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "_static"
-ENV_VERSION = 4
+ENV_VERSION = 5
 _IMPORT_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
@@ -507,7 +507,10 @@ class CatalogEntryDirective(SphinxDirective):
             count = f"{len(parameters)} parameter{'s' * (len(parameters) != 1)}"
             folded = render.is_airflow_origin(origin)
             summary = html.escape(f"Inherited from {short} ({count})")
-            opening = f'<details class="catalog-inherited"{"" if folded else " open"}>'
+            # Folded (Airflow's bases) is also left out of the search index: the same text on every
+            # operator page ranked Bash and HITL operators above HTTP ones for "http".
+            state = " data-pagefind-ignore" if folded else " open"
+            opening = f'<details class="catalog-inherited"{state}>'
             result.append(nodes.raw("", f"{opening}<summary>{summary}</summary>", format="html"))
             if not folded:
                 paragraph = nodes.paragraph("", "Accepted through ", classes=["catalog-origin"])
