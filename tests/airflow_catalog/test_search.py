@@ -90,6 +90,16 @@ def test_class_pages_carry_kind_package_and_connection_type_filters(site: Path) 
     assert pages["/docs/conventions.html"]["filters"] == {}
 
 
+def test_airflow_base_class_parameters_are_not_indexed_on_every_operator_page(site: Path) -> None:
+    index_site(site)
+    operator = fragments(site)[f"/{GENERATED}/own_pkg.operators.FirstOperator.html"]
+    assert "size" in operator["content"]  # its own parameter
+    # BaseOperator's (folded on the page): the same words on every operator page would outrank the
+    # pages that are about them.
+    assert "execution_timeout" not in operator["content"]
+    assert "execution_timeout" in (site / GENERATED / "own_pkg.operators.FirstOperator.html").read_text()
+
+
 def test_titles_and_text_leave_out_the_theme_and_the_heading_marks(site: Path) -> None:
     index_site(site)
     hook = fragments(site)[f"/{GENERATED}/vendor_pkg.operators.BucketHook.html"]
