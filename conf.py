@@ -40,6 +40,10 @@ catalog_packages = [
     "airflow.providers.http",
     "airflow.providers.standard",
     "airflow.providers.common.sql",
+    # The providers whose hooks our operators compose (FTP, and the SQL databases they load into).
+    "airflow.providers.ftp",
+    "airflow.providers.sqlite",
+    "airflow.providers.postgres",
 ]
 # datafusion is an optional dependency of common.sql that the platform does not install.
 catalog_exclude = ["airflow.providers.common.sql.datafusion"]

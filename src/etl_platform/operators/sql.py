@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
@@ -122,7 +123,8 @@ class SqlToArchiveOperator(BaseOperator):
         :returns: the transfer's metrics.
         """
         stopwatch = Stopwatch()
-        hook = get_db_hook(self.conn_id)
+        # Any connection whose hook is a DbApiHook (the annotation tells the catalog so, too).
+        hook: DbApiHook = get_db_hook(self.conn_id)
         if self.query_timeout is not None:
             require_query_timeout(hook)
         archive = ArchiveHook(archive_conn_id=self.archive_conn_id).get_conn()

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -84,7 +85,8 @@ class DriftCheckOperator(BaseOperator):
             raise AirflowFailException(
                 f"{self.metric} of {self.dataset} is {self.value!r}, not a number: check the template"
             ) from None
-        hook = get_db_hook(self.conn_id)
+        # Any connection whose hook is a DbApiHook (the annotation tells the catalog so, too).
+        hook: DbApiHook = get_db_hook(self.conn_id)
         table = quote_name(hook, self.history_table)
         mark = hook.placeholder
         run_id = context["run_id"]
