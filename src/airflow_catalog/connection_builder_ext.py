@@ -15,6 +15,7 @@ A connection page is re-read when its builder's data changes even if the page's 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from typing import Any
 
@@ -26,6 +27,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.writers.html5 import HTML5Translator
 
 from airflow_catalog import __version__, render
+from airflow_catalog.class_tables import class_link_html, code_html, html_table
 from airflow_catalog.connections import (
     ConnectionUse,
     GenericGroup,
@@ -34,10 +36,13 @@ from airflow_catalog.connections import (
     generic_uses,
     implementing_hooks,
 )
-from airflow_catalog.sphinx_ext import json_for_script, reference, state_of, table
+from airflow_catalog.sphinx_ext import json_for_script, reference, state_of
 
 logger = logging.getLogger(__name__)
 
+#: The columns of the tables of parameters that take a connection id, and their widths (per cent).
+_USE_COLUMNS = ("Class", "Kind", "Parameter", "Default connection id")
+_USE_WIDTHS = (35, 12, 28, 25)
 JS_FILE = "connection-builder.js"
 CSS_FILE = "connection-builder.css"
 
@@ -106,7 +111,7 @@ class ConnectionBuilderDirective(SphinxDirective):
 
     def uses_section(self, conn_type: str, index: render.CatalogIndex) -> list[nodes.Node]:
         """Return the table of hooks and parameters that take a connection id of this type."""
-        rows: list[list[nodes.Node | str]] = []
+        rows: list[list[str]] = []
         for hook in implementing_hooks(conn_type, index):
             identity = hook.hook
             assert identity is not None, "implementing_hooks returns hooks only"
@@ -119,28 +124,24 @@ class ConnectionBuilderDirective(SphinxDirective):
                 ]
             )
         uses: list[ConnectionUse] = connection_uses(conn_type, index)
-        for use in uses:
-            rows.append(
-                [
-                    self.class_link(use.entry.import_path, use.entry.name),
-                    str(use.entry.kind),
-                    self.code(use.parameter.name),
-                    self.code(use.default) if use.default else ("required" if use.parameter.required else ""),
-                ]
-            )
+        rows.extend(self.use_row(use) for use in uses)
         title = "Connection id parameters"
         anchor = nodes.make_id(f"catalog-connection-parameters-{conn_type}")
         heading = nodes.rubric(title, title, ids=[anchor], classes=["catalog-section"])
         if not rows:
             return [heading, nodes.paragraph("", "No catalogued class takes a connection id of this type.")]
+        # Raw HTML, as class_tables draws its tables: hundreds of rows for a large provider.
+        text = html_table(_USE_COLUMNS, _USE_WIDTHS, rows, "catalog-list")
+        return [heading, nodes.raw("", text, format="html")]
+
+    def use_row(self, use: ConnectionUse) -> list[str]:
+        """Return one row of a table of parameters that take a connection id, as HTML cells."""
+        default = self.code(use.default) if use.default else ("required" if use.parameter.required else "")
         return [
-            heading,
-            table(
-                ["Class", "Kind", "Parameter", "Default connection id"],
-                rows,
-                [35, 12, 28, 25],
-                "catalog-list",
-            ),
+            self.class_link(use.entry.import_path, use.entry.name),
+            html.escape(str(use.entry.kind)),
+            self.code(use.parameter.name),
+            default,
         ]
 
     def generic_section(self, conn_type: str, group: GenericGroup) -> list[nodes.Node]:
@@ -149,7 +150,13 @@ class ConnectionBuilderDirective(SphinxDirective):
         anchor = nodes.make_id(f"catalog-connection-generic-{conn_type}-{group.name}")
         heading = nodes.rubric(title, title, ids=[anchor], classes=["catalog-section"])
         base: nodes.Node = (
-            self.class_link(group.base, group.name)
+            reference(
+                self.env.current_document.docname,
+                "std",
+                "doc",
+                "/" + render.class_docname(group.base),
+                nodes.inline(group.name, group.name),
+            )
             if group.entry is not None
             else nodes.literal(group.base, group.base)
         )
@@ -158,43 +165,21 @@ class ConnectionBuilderDirective(SphinxDirective):
         intro += nodes.Text(f", as {self.names([hook.name for hook in group.via])} of type ")
         intro += nodes.literal(conn_type, conn_type)
         intro += nodes.Text(" does.")
-        rows: list[list[nodes.Node | str]] = [
-            [
-                self.class_link(use.entry.import_path, use.entry.name),
-                str(use.entry.kind),
-                self.code(use.parameter.name),
-                self.code(use.default) if use.default else ("required" if use.parameter.required else ""),
-            ]
-            for use in group.uses
-        ]
-        return [
-            heading,
-            intro,
-            table(
-                ["Class", "Kind", "Parameter", "Default connection id"],
-                rows,
-                [35, 12, 28, 25],
-                "catalog-list catalog-generic-connections",
-            ),
-        ]
+        rows = [self.use_row(use) for use in group.uses]
+        text = html_table(_USE_COLUMNS, _USE_WIDTHS, rows, "catalog-list catalog-generic-connections")
+        return [heading, intro, nodes.raw("", text, format="html")]
 
     def names(self, names: list[str]) -> str:
         """Return ``a``, ``a and b`` or ``a, b and c``."""
         return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
-    def code(self, text: str | None) -> nodes.Node | str:
-        """Return ``text`` as inline code, or an empty cell."""
-        return nodes.literal(text, text) if text else ""
+    def code(self, text: str | None) -> str:
+        """Return ``text`` as inline code (HTML), or an empty cell."""
+        return code_html(text) if text else ""
 
-    def class_link(self, import_path: str, name: str) -> nodes.Node:
-        """Return a link to a class's catalog page."""
-        return reference(
-            self.env.current_document.docname,
-            "std",
-            "doc",
-            "/" + render.class_docname(import_path),
-            nodes.inline(name, name),
-        )
+    def class_link(self, import_path: str, name: str) -> str:
+        """Return the HTML link to a class's catalog page."""
+        return class_link_html(import_path, name, self.env.current_document.docname)
 
 
 def _digests(env: BuildEnvironment) -> dict[str, tuple[str, str]]:

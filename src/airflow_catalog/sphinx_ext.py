@@ -35,6 +35,7 @@ from sphinx.util.parsing import nested_parse_to_nodes
 from sphinx.writers.html5 import HTML5Translator
 
 from airflow_catalog import __version__, render
+from airflow_catalog.class_tables import CatalogClassesDirective
 from airflow_catalog.diagrams import draw_svgs, operator_diagram
 from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, Parameter, Severity
 from airflow_catalog.xrefs import (
@@ -48,7 +49,7 @@ from airflow_catalog.xrefs import (
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "_static"
-ENV_VERSION = 5
+ENV_VERSION = 7
 _IMPORT_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
@@ -912,9 +913,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("catalog-entry", CatalogEntryDirective)
     app.add_directive("catalog-finder", CatalogFinderDirective)
     app.add_directive("catalog-findings", CatalogFindingsDirective)
-    # Imported here: the directive's module uses this one's helpers.
-    from airflow_catalog.class_tables import CatalogClassesDirective
-
     app.add_directive("catalog-classes", CatalogClassesDirective)
     app.add_node(
         catalog_finder,
