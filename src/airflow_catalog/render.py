@@ -130,14 +130,18 @@ def plain_text(text: str) -> str:
     """
 
     def title(match: re.Match[str]) -> str:
-        inner = match.group(1)
+        role, inner = match.group(1), match.group(2)
         explicit = re.fullmatch(r"(.*?)\s*<[^<>]*>", inner, flags=re.DOTALL)
         if explicit and explicit.group(1):
             return explicit.group(1)
         inner = inner.lstrip("!")
+        if role.endswith((":ref", ":doc")) or role in ("ref", "doc"):
+            # A label or page name, e.g. ``howto/deferrable:HttpOperator``: Sphinx would show the
+            # section's title, which is not known here; its last part reads best.
+            return re.split(r"[:/]", inner)[-1]
         return inner.rsplit(".", 1)[-1] if inner.startswith("~") else inner
 
-    text = re.sub(r":[\w.+-]+(?::[\w.+-]+)*:`([^`]*)`", title, text)
+    text = re.sub(r":([\w.+-]+(?::[\w.+-]+)*):`([^`]*)`", title, text)
     text = re.sub(r"`([^`<]+?)\s*<[^`<>]*>`__?", r"\1", text)  # hyperlinks: `text <url>`_
     text = re.sub(r"``([^`]*)``", r"\1", text)
     return " ".join(text.split())

@@ -72,6 +72,8 @@ def test_rst_escape_shows_any_text_verbatim() -> None:
     [
         ("Run a :class:`~a.b.SqlHook` query", "Run a SqlHook query"),
         ("See :ref:`the guide <howto/operator:X>`.", "See the guide."),
+        ("See :ref:`howto/deferrable:HttpOperator`.", "See HttpOperator."),
+        ("Read :doc:`/guides/connections`.", "Read connections."),
         ("Use ``conn_id``\n   here", "Use conn_id here"),
         ("Calls :external+boto3:py:meth:`S3.Client.get`", "Calls S3.Client.get"),
         (
