@@ -241,8 +241,12 @@ class _WriteBehind:
         """
         if size - self._flushed < WRITE_BEHIND_BYTES:
             return
-        if self._flushing is not None and not self._flushing.done():
-            return  # the disk is behind: the next write starts the next write-back
+        if self._flushing is not None:
+            if not self._flushing.done():
+                return  # the disk is behind: the next write starts the next write-back
+            # Raises the error of a failed write-back: Linux reports an fdatasync error once only,
+            # so the final one would succeed and publish a payload that is not on the disk.
+            self._flushing.result()
         self._file.flush()
         self._flushing = self._flusher.submit(self._write_back, size)
         self._flushed = size
@@ -262,8 +266,13 @@ class _WriteBehind:
         self._flusher.shutdown(wait=True)
 
     def _write_back(self, size: int) -> None:
-        os.fdatasync(self._descriptor)
-        os.posix_fadvise(self._descriptor, 0, size, os.POSIX_FADV_DONTNEED)
+        # macOS has neither fdatasync nor posix_fadvise: there the data is synced and stays cached.
+        if hasattr(os, "fdatasync"):
+            os.fdatasync(self._descriptor)
+        else:
+            os.fsync(self._descriptor)
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(self._descriptor, 0, size, os.POSIX_FADV_DONTNEED)
 
 
 class StagedPayload:

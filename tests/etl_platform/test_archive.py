@@ -1,6 +1,8 @@
 import datetime
+import errno
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -142,8 +144,8 @@ def test_checksum_is_right_when_large_chunks_are_hashed_in_parallel_and_buffers_
 def test_writing_behind_a_local_payload_keeps_every_byte_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A tiny write-behind step, so that many write-backs start while small writes still sit in the
-    # file's buffer: each must be flushed first, or the disk would get the bytes out of order.
+    # A tiny write-behind step, so that many write-backs run while small writes still sit in the
+    # file's buffer: the payload must still come out whole, in order, with its checksum.
     monkeypatch.setattr(archive_module, "WRITE_BEHIND_BYTES", 1_000)
     chunks = [str(n).encode() * (n % 7 + 1) for n in range(5_000)] + [b"z" * 300_000] * 3
     manifest, created = write(Archive(str(tmp_path)), chunks)
@@ -191,3 +193,24 @@ def test_a_rebuilt_manifest_never_replaces_a_written_one(tmp_path: Path) -> None
     rebuilt = Manifest(KEY.path, written.size, written.sha256, "unknown (manifest rebuilt)", "", "", None)
     assert archive._add_manifest(rebuilt) == written
     assert len(archived_files(tmp_path)) == 2
+
+
+def test_a_failed_write_back_fails_the_payload_and_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Linux reports an fdatasync error once only: the archive must not let a later, successful one
+    # hide it and publish a payload that never reached the disk.
+    monkeypatch.setattr(archive_module, "WRITE_BEHIND_BYTES", 1_000)
+    real_fdatasync, failures = os.fdatasync, []
+
+    def fdatasync_failing_once(descriptor: int) -> None:
+        if not failures:
+            failures.append(descriptor)
+            raise OSError(errno.EIO, "Input/output error")
+        real_fdatasync(descriptor)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync_failing_once)
+    with pytest.raises(OSError, match="Input/output error"):
+        write(Archive(str(tmp_path)), [b"x" * 600] * 50)
+    assert failures
+    assert not archived_files(tmp_path)
