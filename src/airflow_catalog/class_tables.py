@@ -36,7 +36,11 @@ _COLUMNS = {True: (("Class", "Kind", "Summary"), (30, 10, 60)), False: (("Class"
 
 
 def html_table(
-    titles: Sequence[str], widths: Sequence[int], rows: Iterable[Sequence[str]], classes: str
+    titles: Sequence[str],
+    widths: Sequence[int],
+    rows: Iterable[Sequence[str]],
+    classes: str,
+    searchable: bool = True,
 ) -> str:
     """Return a table as Sphinx's HTML writer draws one; each cell is HTML, one paragraph.
 
@@ -44,6 +48,7 @@ def html_table(
     :param widths: the column widths, per cent.
     :param rows: the cells of each row, as HTML.
     :param classes: the table's CSS classes besides those docutils gives every table.
+    :param searchable: ``False`` leaves the table out of the search index (``data-pagefind-ignore``).
     """
     columns = "".join(f'<col style="width: {width:.1f}%" />' for width in widths)
     head = "".join(f'<th class="head"><p>{html.escape(title)}</p></th>' for title in titles)
@@ -53,8 +58,9 @@ def html_table(
         + "</tr>"
         for number, cells in enumerate(rows)
     )
+    ignore = "" if searchable else " data-pagefind-ignore"
     return (
-        f'<table class="{classes} docutils align-default"><colgroup>{columns}</colgroup>'
+        f'<table class="{classes} docutils align-default"{ignore}><colgroup>{columns}</colgroup>'
         f'<thead><tr class="row-odd">{head}</tr></thead><tbody>{body}</tbody></table>'
     )
 
@@ -88,14 +94,14 @@ def class_table_html(rows: list[list[str]], with_kind: bool, docname: str) -> st
         ]
         for path, name, kind, summary in rows
     )
-    return html_table(titles, widths, cells, "catalog-list no-search")
+    return html_table(titles, widths, cells, "catalog-list no-search", searchable=False)
 
 
 class CatalogClassesDirective(SphinxDirective):
     """``.. catalog-classes::``: the rows as :func:`~airflow_catalog.render.class_rows` writes them.
 
-    The ``kind`` flag adds the kind column. The table has the classes ``catalog-list no-search``:
-    the same text is on the class pages, so search skips it here.
+    The ``kind`` flag adds the kind column. Search (Pagefind) skips the table: the same names and
+    summaries are on the class pages, which a query should find instead of every list of them.
     """
 
     has_content = True

@@ -49,7 +49,7 @@ from airflow_catalog.xrefs import (
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "_static"
-ENV_VERSION = 8
+ENV_VERSION = 9
 _IMPORT_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 

@@ -5,8 +5,10 @@ Sphinx reads a page: starting Python, importing Sphinx, the extensions and Airfl
 the amazon catalog's 4 s, ``bench/bench_catalog.py``). ``make serve`` therefore keeps one process
 with those imported, and forks a child for every rebuild. The child starts warm and imports the
 catalogued modules itself, so it sees every edit; nothing is reloaded in place, which would leave
-objects of the old classes behind. When a file that the warm process itself loaded changes
-(``conf.py``, an extension, Airflow), the process starts over with :func:`os.execv`.
+objects of the old classes behind. When a watched file that the warm process itself loaded changes
+(``conf.py``, an extension in the source tree), the process starts over with :func:`os.execv`; so it
+does after ``conf.py`` or an extension failed to load, once something is saved. Installed packages
+are not watched: after installing or upgrading one, stop ``make serve`` and start it again.
 
 The file watching is :mod:`watchfiles`'; forking a warm process is what no library does for Sphinx
 (sphinx-autobuild starts a fresh ``sphinx-build`` for every change).
@@ -19,12 +21,13 @@ import importlib
 import importlib.util
 import os
 import queue
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from watchfiles import DefaultFilter, watch
 
@@ -119,25 +122,38 @@ def rebuild(build: Callable[[], int]) -> int:
         try:
             status = build()
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            # Like ``python -m airflow_catalog``: no interpreter teardown, which costs seconds.
-            os._exit(status)
-    _, wait_status = os.waitpid(child, 0)
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                # Like ``python -m airflow_catalog``: no interpreter teardown, which costs seconds.
+                os._exit(status)
+    try:
+        _, wait_status = os.waitpid(child, 0)
+    except BaseException:
+        # Interrupted (a SIGINT sent to this process only, e.g. by an IDE): stop the build too,
+        # rather than leave it writing the site after this process is gone.
+        os.kill(child, signal.SIGINT)
+        os.waitpid(child, 0)
+        raise
     return os.waitstatus_to_exitcode(wait_status)
 
 
 def package_folders(import_names: Iterable[str]) -> list[Path]:
-    """Return the folders of the catalogued packages, to watch beside the site's sources.
+    """Return the folders of the catalogued packages that are edited in place, to watch them too.
 
     Only parent packages are imported (``airflow`` for ``airflow.providers.http``), never the
     catalogued package: the warm process must not hold the modules a rebuild has to read afresh.
+    Installed packages (in a virtualenv or ``site-packages``) are left out: nobody edits them, and
+    watching them would cost thousands of watches for nothing.
     """
     folders: list[Path] = []
     for name in import_names:
         spec = importlib.util.find_spec(name)
-        if spec is not None:
-            folders.extend(Path(folder) for folder in spec.submodule_search_locations or ())
+        for folder in spec.submodule_search_locations or () if spec is not None else ():
+            path = Path(folder)
+            if not {*IGNORED_FOLDERS, "site-packages", "dist-packages"} & set(path.parts):
+                folders.append(path)
     return folders
 
 
@@ -148,36 +164,48 @@ class SourceFilter(DefaultFilter):
         super().__init__(ignore_dirs=(*DefaultFilter.ignore_dirs, *IGNORED_FOLDERS))
 
 
-def changes(folders: Iterable[Path]) -> Iterator[set[Path]]:
+def changes(folders: Iterable[Path], ready: threading.Event | None = None) -> Iterator[set[Path]]:
     """Yield the set of changed files each time some of ``folders`` change.
 
     :param folders: what to watch, recursively.
+    :param ready: set once the watching has started: a change from then on is reported.
     """
     watched = [str(folder) for folder in folders if folder.exists()]
-    # 200 ms of quiet before reporting: an editor's save is several writes in a row.
-    for batch in watch(*watched, watch_filter=SourceFilter(), debounce=200, step=50):
-        yield {Path(path).resolve() for _, path in batch}
+    # 200 ms of quiet before reporting: an editor's save is several writes in a row. watchfiles
+    # says nothing when its watching has started; it yields an empty batch at the first timeout
+    # (after the start), which is the sign.
+    for batch in watch(
+        *watched, watch_filter=SourceFilter(), debounce=200, step=50, rust_timeout=200, yield_on_timeout=True
+    ):
+        if ready is not None:
+            ready.set()
+        if batch:
+            yield {Path(path).resolve() for _, path in batch}
 
 
-def restart() -> None:
+def restart(reason: str = "A file the warm process loaded changed") -> NoReturn:
     """Start this command over in a fresh process (same arguments, same process id)."""
-    print("A file the warm process loaded changed: starting over.", flush=True)
+    print(f"{reason}: starting over.", flush=True)
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
 def watch_in_background(folders: Iterable[Path]) -> queue.Queue[set[Path]]:
     """Start watching ``folders`` on a daemon thread; each batch of changed files arrives on the queue.
 
-    Started before the first build, so that nothing changed from then on is missed: watching
-    starts within milliseconds, a build takes seconds.
+    Returns once the watching has started, so that nothing saved from then on is missed.
     """
     batches: queue.Queue[set[Path]] = queue.Queue()
+    ready = threading.Event()
 
     def run() -> None:
-        for batch in changes(folders):
-            batches.put(batch)
+        try:
+            for batch in changes(folders, ready):
+                batches.put(batch)
+        finally:
+            ready.set()  # a watcher that failed to start must not leave the caller waiting
 
     threading.Thread(target=run, name="catalog-watch", daemon=True).start()
+    ready.wait()
     return batches
 
 
@@ -191,7 +219,7 @@ def rebuild_on_change(
     :param stale_files: files loaded by this process (see :func:`warm_up`).
     """
     while True:
-        changed = batches.get()
+        changed = next_changes(batches)
         if changed & stale_files:
             restart()
         names = ", ".join(sorted(path.name for path in changed)[:3]) + ("…" if len(changed) > 3 else "")
@@ -202,6 +230,25 @@ def rebuild_on_change(
         print(f"Rebuilt in {time.perf_counter() - started:.1f} s: {outcome}", flush=True)
 
 
+def next_changes(batches: queue.Queue[set[Path]]) -> set[Path]:
+    """Wait for a batch of changes and merge every other batch already waiting into it.
+
+    Files saved during a rebuild then make one rebuild after it, not one each.
+    """
+    changed = set(batches.get())
+    with contextlib.suppress(queue.Empty):
+        while True:
+            changed |= batches.get_nowait()
+    return changed
+
+
+def restart_after_a_change(batches: queue.Queue[set[Path]], problem: str) -> NoReturn:
+    """Say what went wrong, wait until something is saved, then start over."""
+    print(f"error: {problem}. Fix it and save: this starts over then (Ctrl-C stops).", flush=True)
+    next_changes(batches)
+    restart("Something changed")
+
+
 def serve_and_rebuild(source: Path, site: Path, port: int, build: Callable[[], int]) -> int:
     """Build the site, serve it on 127.0.0.1 and rebuild it on every change, until interrupted.
 
@@ -209,18 +256,28 @@ def serve_and_rebuild(source: Path, site: Path, port: int, build: Callable[[], i
     :param site: the built site that is served.
     :param port: the port (0: any free one).
     :param build: builds ``source`` into ``site``; runs in a warm child for every build.
-    :returns: 0 when interrupted, the first build's status when it failed.
+    :returns: 0 when interrupted.
     """
     import functools
     import http.server
 
-    stale_files = warm_up(source)
-    packages = site_settings(source).get("catalog_packages", [])
+    # Watching starts first, so nothing saved during the warm-up or the first build is missed.
+    try:
+        packages = site_settings(source).get("catalog_packages", [])
+    except Exception as error:  # conf.py may raise anything; the fix is the user's
+        restart_after_a_change(watch_in_background([source]), f"{source / 'conf.py'} failed: {error}")
     batches = watch_in_background([source, *package_folders(packages)])
+    try:
+        stale_files = warm_up(source)
+    except Exception as error:  # an extension may raise anything at import
+        restart_after_a_change(batches, f"loading the extensions failed: {type(error).__name__}: {error}")
     status = rebuild(build)
-    if status != 0 or not (site / "index.html").exists():
-        print(f"error: the first build failed (exit {status}): fix what the messages above say", flush=True)
-        return status or 1
+    if status != 0:
+        print(
+            f"error: the first build failed (exit {status}): fix what the messages above say and save; "
+            "the site is rebuilt then",
+            flush=True,
+        )
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import signal
 import subprocess
 import sys
@@ -13,8 +14,10 @@ import pytest
 from roots.catalog_site import make_site
 from watchfiles import Change
 
-from airflow_catalog.watch import SourceFilter, rebuild
+from airflow_catalog.watch import SourceFilter, next_changes, rebuild
 
+#: A server that stops printing fails its test in this time, not in the suite's default.
+pytestmark = pytest.mark.timeout(180)
 FIRST_PAGE = "catalog/_generated/own_pkg.operators.FirstOperator.html"
 SERVE = "serve --watch --port 0 -j 1 --source . --site _build/html"
 
@@ -104,6 +107,30 @@ def test_a_change_to_a_file_the_warm_process_loaded_starts_it_over(server: Serve
     url = server.url()  # the same process, run again from the start: it builds, then serves
     assert server.process.pid == pid
     assert "catalog test, renamed" in fetch(url + "index.html")
+
+
+def test_a_conf_py_that_fails_to_load_is_reported_and_a_fix_starts_the_server(tmp_path: Path) -> None:
+    source = make_site(tmp_path)
+    conf = source / "conf.py"
+    good = conf.read_text() + '\nextensions.append("airflow_catalog.search_ext")\n'
+    conf.write_text(good + "raise RuntimeError('a typo in conf.py')\n")
+    server = Server(source)
+    try:
+        server.until("Fix it and save")
+        assert "a typo in conf.py" in "".join(server.lines)
+        conf.write_text(good)
+        server.until("starting over")
+        assert "Do the first thing." in fetch(server.url() + FIRST_PAGE)
+    finally:
+        server.stop()
+
+
+def test_changes_waiting_after_a_rebuild_make_one_rebuild() -> None:
+    batches: queue.Queue[set[Path]] = queue.Queue()
+    for name in ("a.md", "b.md", "c.py"):
+        batches.put({Path(name)})
+    assert next_changes(batches) == {Path("a.md"), Path("b.md"), Path("c.py")}
+    assert batches.empty()
 
 
 def test_a_rebuild_runs_in_a_child_and_returns_its_status() -> None:
