@@ -20,17 +20,9 @@ from sphinx.testing.util import SphinxTestApp
 from airflow_catalog.search import SearchIndexError, index_after_build, index_site, searchable_pages
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from roots.catalog_site import SEARCH_EXTENSIONS as EXTENSIONS
 from roots.catalog_site import Build, build_here, make_site
 
-EXTENSIONS = [
-    "myst_parser",
-    "sphinx.ext.autodoc",
-    "sphinx_autodoc_typehints",
-    "sphinx_copybutton",
-    "airflow_catalog",
-    "airflow_catalog.versioning_ext",
-    "airflow_catalog.search_ext",
-]
 GENERATED = "catalog/_generated"
 
 

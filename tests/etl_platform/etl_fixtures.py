@@ -206,3 +206,31 @@ def outcome_of(operator: Any, context: dict[str, Any]) -> str:
     except Exception:
         return "failed-retried"
     return "success"
+
+
+def race_two_writers(archive: Any, key: Any, payloads: tuple[bytes, bytes]) -> dict[int, Any]:
+    """Two threads stage ``payloads`` at one key and reach ``commit()`` together.
+
+    :returns: each writer's outcome: ``"created"``, ``"no-op"`` or the ``ArchiveConflictError`` raised.
+    """
+    from etl_platform.archive import ArchiveConflictError
+
+    at_commit = threading.Barrier(2)
+    outcomes: dict[int, Any] = {}
+
+    def writer(n: int) -> None:
+        try:
+            with archive.stage(key) as staged:
+                staged.write(payloads[n])
+                at_commit.wait()  # both have written everything; both publish at once
+                staged.commit(source_url=f"writer {n}", content_type="text/csv")
+                outcomes[n] = "created" if staged.created else "no-op"
+        except ArchiveConflictError as error:
+            outcomes[n] = error
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -3,11 +3,10 @@ import errno
 import hashlib
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from etl_fixtures import archived_files
+from etl_fixtures import archived_files, race_two_writers
 
 from etl_platform import archive as archive_module
 from etl_platform.archive import Archive, ArchiveConflictError, ArchiveCorruptError, ArchiveKey, Manifest
@@ -159,24 +158,7 @@ def test_writing_behind_a_local_payload_keeps_every_byte_in_order(
 def test_two_writers_racing_for_one_key_on_a_local_disk_one_publishes(tmp_path: Path, same: bool) -> None:
     archive = Archive(str(tmp_path))
     payloads = (b"id\n1\n", b"id\n1\n" if same else b"id\n2\n")
-    at_commit = threading.Barrier(2)
-    outcomes: dict[int, object] = {}
-
-    def writer(n: int) -> None:
-        try:
-            with archive.stage(KEY) as staged:
-                staged.write(payloads[n])
-                at_commit.wait()  # both have written everything; both publish at once
-                staged.commit(source_url=f"writer {n}", content_type="text/csv")
-                outcomes[n] = "created" if staged.created else "no-op"
-        except ArchiveConflictError as error:
-            outcomes[n] = error
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race_two_writers(archive, KEY, payloads)
 
     winner = next(n for n, outcome in outcomes.items() if outcome == "created")
     loser_outcome = outcomes[1 - winner]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk import ObjectStoragePath
-from etl_fixtures import HttpServer, Reply, free_port
+from etl_fixtures import HttpServer, Reply, free_port, race_two_writers
 
 from etl_platform.archive import Archive, ArchiveConflictError, ArchiveKey, Manifest, Publishing
 from etl_platform.hooks.archive import ArchiveHook
@@ -167,24 +167,7 @@ def test_two_writers_racing_for_one_key_one_publishes_and_nothing_is_overwritten
     payloads = (PAYLOADS[size][0],) * 2 if same else PAYLOADS[size]
     # Both writers reach commit() together: before, the key was checked, then the file moved, and both
     # could pass the check and publish, the second overwriting the first.
-    at_commit = threading.Barrier(2)
-    outcomes: dict[int, Any] = {}
-
-    def writer(n: int) -> None:
-        try:
-            with archive.stage(KEY) as staged:
-                staged.write(payloads[n])
-                at_commit.wait()
-                staged.commit(source_url=f"writer {n}", content_type="text/csv")
-                outcomes[n] = "created" if staged.created else "no-op"
-        except ArchiveConflictError as error:
-            outcomes[n] = error
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race_two_writers(archive, KEY, payloads)
 
     winner = next(n for n, outcome in outcomes.items() if outcome == "created")
     loser = 1 - winner

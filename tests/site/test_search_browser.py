@@ -22,6 +22,7 @@ from airflow_catalog.search import index_site
 
 # The site builder lives beside the catalog's Sphinx test roots.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "airflow_catalog"))
+from roots.catalog_site import SEARCH_EXTENSIONS as EXTENSIONS
 from roots.catalog_site import build_here, make_site
 from test_object_store import s3
 
@@ -29,15 +30,6 @@ __all__ = ["s3"]  # the fixture: a real S3 API (moto's server) on 127.0.0.1
 
 pytestmark = pytest.mark.browser
 
-EXTENSIONS = [
-    "myst_parser",
-    "sphinx.ext.autodoc",
-    "sphinx_autodoc_typehints",
-    "sphinx_copybutton",
-    "airflow_catalog",
-    "airflow_catalog.versioning_ext",
-    "airflow_catalog.search_ext",
-]
 #: A word only the page added in 2.0.0 holds.
 NEW_WORD = "quetzalcoatl"
 NEW_PAGE = f"---\norphan: true\n---\n# Added in two\n\nThe {NEW_WORD} migration guide.\n"

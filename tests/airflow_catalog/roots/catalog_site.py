@@ -20,6 +20,16 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[3]
 ROOT = Path(__file__).resolve().parent / "test-catalog"
 FIXTURES = REPO / "tests" / "airflow_catalog" / "fixtures"
+#: The extensions of a test site with versioning and search, as the project's conf.py loads them.
+SEARCH_EXTENSIONS = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx_autodoc_typehints",
+    "sphinx_copybutton",
+    "airflow_catalog",
+    "airflow_catalog.versioning_ext",
+    "airflow_catalog.search_ext",
+]
 #: The packages that live in the test root's ``pkgs`` folder.
 SITE_PACKAGES = ("own_pkg", "vendor_pkg")
 
