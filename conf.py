@@ -50,7 +50,7 @@ catalog_exclude = ["airflow.providers.common.sql.datafusion"]
 catalog_strict = False
 catalog_own_packages = ["etl_platform"]
 # Our classes link to their source at the release's tag (CATALOG_SOURCE_REF, set by the release workflow).
-catalog_source_url = "https://github.com/example/etl-platform/blob/{ref}/src/{path}#L{line}"
+catalog_source_url = "https://github.com/example/etl-platform/blob/{ref}/src/etl-platform/{path}#L{line}"
 
 autodoc_typehints = "description"
 typehints_defaults = "comma"

@@ -80,7 +80,8 @@ def build_site(source: Path) -> subprocess.CompletedProcess[str]:
     :param source: the repository copy.
     :returns: the finished process, with its output as text.
     """
-    env = {**os.environ, "PYTHONPATH": str(source / "src")}
+    members = (source / "src" / "etl-platform", source / "src" / "airflow-catalog")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, members))}
     return subprocess.run(
         [
             sys.executable,
