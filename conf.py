@@ -17,9 +17,9 @@ extensions = [
     "sphinx.ext.graphviz",
     "sphinx_copybutton",
     "airflow_catalog",
-    "airflow_catalog.connection_builder_ext",
-    "airflow_catalog.versioning_ext",
-    "airflow_catalog.search_ext",
+    "airflow_catalog.sphinxext.connection_builder",
+    "airflow_catalog.sphinxext.versioning",
+    "airflow_catalog.sphinxext.search",
 ]
 
 # The repository root is the source folder: only these hold pages.

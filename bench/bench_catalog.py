@@ -7,7 +7,7 @@ pages, zero warnings. Both build in a fresh process with the same ``-j``, the sp
 ``os._exit`` after Sphinx returns (as ``python -m airflow_catalog build`` does). Then one docstring
 of the catalogued provider is edited and the catalog rebuilt in a fresh process (``make docs``
 again), and the edit undone and rebuilt from a warm process (``make serve``, which rebuilds on
-every change: :mod:`airflow_catalog.watch`).
+every change: :mod:`airflow_catalog.site.watch`).
 
 The edit goes to a copy: the provider's folder is copied and put first on the package's
 ``__path__`` by the catalog project's ``conf.py``, so the installed files (hard links into uv's
@@ -55,12 +55,12 @@ sys.stderr.flush()
 os._exit(0)
 """
 
-#: The same build from a warm process, as ``make serve`` rebuilds (:mod:`airflow_catalog.watch`):
+#: The same build from a warm process, as ``make serve`` rebuilds (:mod:`airflow_catalog.site.watch`):
 #: warm up, say so, wait for the edit, then time one rebuild in a forked child.
 WARM_RUNNER = """
 import json, os, resource, sys, time
 from pathlib import Path
-from airflow_catalog.watch import rebuild, warm_up
+from airflow_catalog.site.watch import rebuild, warm_up
 from sphinx.cmd.build import build_main
 warm_up(Path.cwd())
 print("ready", flush=True)

@@ -47,7 +47,7 @@ OURS = """
 import json, resource, sys, time
 from pathlib import Path
 start = time.perf_counter()
-from airflow_catalog.collect import collect_catalog
+from airflow_catalog.collect.catalog import collect_catalog
 catalog = collect_catalog([sys.argv[1]], cache=Path(sys.argv[2]) if len(sys.argv) > 2 else None)
 text = catalog.dumps()
 elapsed = time.perf_counter() - start

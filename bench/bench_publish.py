@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from airflow_catalog.publish import publish_site
+from airflow_catalog.publish.merge import publish_site
 
 SIZES = (1, 10, 50)
 PAGES = 300

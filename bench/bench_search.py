@@ -1,7 +1,7 @@
 """Full-text search: Pagefind's index time beside the Sphinx build, and query latency in Chromium.
 
 Two sites, each built in a fresh process the way ``bench_catalog`` builds (``-j auto``, ``os._exit``
-after Sphinx) and then indexed by :func:`airflow_catalog.search.index_site`: the whole project site
+after Sphinx) and then indexed by :func:`airflow_catalog.site.pagefind.index_site`: the whole project site
 (a copy of the repository) and the amazon provider's catalog (``bench_catalog``'s project, with the
 search extension added). The baseline of the index time is the Sphinx build of the same site in the
 same run. Target: indexing under 10 % of the build.
@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from airflow_catalog.search import index_site
+from airflow_catalog.site.pagefind import index_site
 from bench.bench_catalog import build, catalog_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,7 +101,7 @@ def amazon_project(folder: Path) -> Path:
 
     source = catalog_project(folder, Path(amazon.__path__[0]))
     conf = source / "conf.py"
-    conf.write_text(conf.read_text() + '\nextensions.append("airflow_catalog.search_ext")\n')
+    conf.write_text(conf.read_text() + '\nextensions.append("airflow_catalog.sphinxext.search")\n')
     return source
 
 

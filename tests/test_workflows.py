@@ -79,7 +79,7 @@ def test_release_asks_for_the_least_permissions(release: dict[Any, Any]) -> None
 
 def test_release_builds_with_the_previous_catalog_and_publishes_with_make(release: dict[Any, Any]) -> None:
     scripts = "\n".join(step.get("run", "") for step in release["jobs"]["publish"]["steps"])
-    assert scripts.index("python -m airflow_catalog.publish --version") < scripts.index("make docs")
+    assert scripts.index("python -m airflow_catalog.publish.merge --version") < scripts.index("make docs")
     assert scripts.index("make docs") < scripts.index("make publish")
     assert "CATALOG_PREVIOUS_JSON" in scripts
 

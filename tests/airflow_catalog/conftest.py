@@ -19,7 +19,7 @@ if str(FIXTURES) not in sys.path:
 @pytest.fixture(scope="session")
 def hostile_catalog():  # type: ignore[no-untyped-def]
     """The catalog of ``hostile_pkg``, collected once per test session."""
-    from airflow_catalog.collect import collect_catalog
+    from airflow_catalog.collect.catalog import collect_catalog
 
     return collect_catalog(["hostile_pkg"])
 
@@ -27,7 +27,7 @@ def hostile_catalog():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def http_catalog():  # type: ignore[no-untyped-def]
     """The catalog of the installed HTTP provider, collected once per test session."""
-    from airflow_catalog.collect import collect_catalog
+    from airflow_catalog.collect.catalog import collect_catalog
 
     return collect_catalog(["airflow.providers.http"])
 

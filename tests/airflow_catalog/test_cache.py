@@ -73,7 +73,7 @@ LOG_LINE = (
 COLLECT = """
 import json, sys
 from pathlib import Path
-from airflow_catalog.collect import collect_catalog
+from airflow_catalog.collect.catalog import collect_catalog
 catalog = collect_catalog(["cached_pkg"], cache=Path(sys.argv[1]))
 print(json.dumps({"catalog": catalog.to_json(), "airflow_imported": "airflow" in sys.modules}))
 """

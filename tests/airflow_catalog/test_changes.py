@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from airflow_catalog.changes import Change, diff_catalogs, load_catalog, print_changes
+from airflow_catalog.changes.diff import Change, diff_catalogs, load_catalog, print_changes
 from airflow_catalog.cli import main as cli
-from airflow_catalog.model import Catalog, CatalogEntry, Kind, Parameter
+from airflow_catalog.model.catalog import Catalog, CatalogEntry, Kind, Parameter
 
 
 def entry(path: str, *parameters: Parameter, kind: Kind = Kind.OPERATOR) -> CatalogEntry:

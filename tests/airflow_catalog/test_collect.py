@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from airflow_catalog.collect import collect_catalog
+from airflow_catalog.collect.catalog import collect_catalog
 
 
 def test_http_catalog_has_the_provider_metadata_and_every_kind(http_catalog):

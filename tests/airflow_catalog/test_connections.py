@@ -12,14 +12,7 @@ from typing import Any
 import pytest
 from airflow.sdk import BaseHook
 
-from airflow_catalog.connections import (
-    builder_data,
-    connection_uses,
-    form_from_hook,
-    form_from_provider_info,
-    scheme,
-)
-from airflow_catalog.model import (
+from airflow_catalog.model.catalog import (
     Catalog,
     CatalogEntry,
     ConnectionForm,
@@ -31,10 +24,19 @@ from airflow_catalog.model import (
     Parameter,
     StandardField,
 )
-from airflow_catalog.render import CatalogIndex
-from airflow_catalog.sphinx_ext import json_for_script
+from airflow_catalog.pages.connections import (
+    builder_data,
+    connection_uses,
+    form_from_hook,
+    form_from_provider_info,
+    scheme,
+)
+from airflow_catalog.pages.render import CatalogIndex
+from airflow_catalog.sphinxext.extension import json_for_script
 
-SCHEMA = json.loads(files("airflow_catalog").joinpath("catalog.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    files("airflow_catalog.model").joinpath("catalog.schema.json").read_text(encoding="utf-8")
+)
 
 
 @pytest.mark.parametrize("cls", [StandardField, ExtraField, ConnectionForm, ConnectionType, HookIdentity])
@@ -300,6 +302,6 @@ def test_a_changed_form_rebuilds_the_connection_page_whose_text_did_not_change(t
 
 def test_the_extraction_cache_is_dropped_when_this_code_changes() -> None:
     # Forms are read during extraction and kept in the cache with the entries they belong to.
-    from airflow_catalog.cache import cache_key
+    from airflow_catalog.collect.cache import cache_key
 
     assert cache_key((), None)["code"]["connections"] is not None

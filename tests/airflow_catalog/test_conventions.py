@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from airflow_catalog.conventions import RULES, check_entries
-from airflow_catalog.model import (
+from airflow_catalog.model.catalog import (
     CatalogEntry,
     Example,
     HookIdentity,

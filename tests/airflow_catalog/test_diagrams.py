@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_catalog.diagrams import System, draw_svgs, operator_diagram, systems_of
-from airflow_catalog.model import CatalogEntry, HookIdentity, Kind
+from airflow_catalog.model.catalog import CatalogEntry, HookIdentity, Kind
+from airflow_catalog.pages.diagrams import System, draw_svgs, operator_diagram, systems_of
 
 
 def entry(

@@ -4,7 +4,7 @@ import importlib.metadata
 
 import pytest
 
-from airflow_catalog.discover import (
+from airflow_catalog.collect.discover import (
     ModuleSource,
     PackageNotFoundError,
     discover,
@@ -12,7 +12,7 @@ from airflow_catalog.discover import (
     problem_for,
     walk_modules,
 )
-from airflow_catalog.model import Kind
+from airflow_catalog.model.catalog import Kind
 
 
 def test_walk_lists_every_module_but_example_dags_without_importing():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_catalog import docstrings
+from airflow_catalog.model import docstrings
 
 DOC = docstrings.clean(
     """Fetch a payload over HTTP and archive it.

@@ -5,9 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from airflow_catalog.collect import collect_catalog
-from airflow_catalog.examples import build_index, example_files
-from airflow_catalog.model import Kind
+from airflow_catalog.collect.catalog import collect_catalog
+from airflow_catalog.collect.examples import build_index, example_files
+from airflow_catalog.model.catalog import Kind
 
 WIDGET = "hostile_pkg.operators.widget"
 
@@ -224,7 +224,7 @@ def test_an_airflow_mixin_between_provider_classes_does_not_stop_the_inheritance
 
 def test_template_fields_built_from_sets_come_out_in_the_same_order_every_time():
     code = (
-        "from airflow_catalog.collect import collect_catalog\n"
+        "from airflow_catalog.collect.catalog import collect_catalog\n"
         "c = collect_catalog(['airflow.providers.standard.operators.python'])\n"
         "print([e.template_fields for e in c.entries if e.name == 'PythonVirtualenvOperator'])"
     )

@@ -11,13 +11,13 @@ import pytest
 from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace
 
-from airflow_catalog.gc_tuning import THRESHOLDS
+from airflow_catalog.sphinxext.gc_tuning import THRESHOLDS
 
 CONF = """
 import gc, json
 from pathlib import Path
 
-extensions = ["airflow_catalog.gc_tuning"]
+extensions = ["airflow_catalog.sphinxext.gc_tuning"]
 
 
 def record(app, doctree):

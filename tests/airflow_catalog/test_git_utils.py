@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_catalog.git_utils import GitError, PushRejected, TreeEntry, Workspace, remote_url
+from airflow_catalog.publish.git_utils import GitError, PushRejected, TreeEntry, Workspace, remote_url
 
 
 def git(*args: str, cwd: Path | None = None) -> str:

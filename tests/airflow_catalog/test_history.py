@@ -15,8 +15,14 @@ from pathlib import Path
 import pytest
 from roots.catalog_site import Build, build_fresh_process, make_site
 
-from airflow_catalog.history import HistoryError, Published, build_history, load_published, tombstone_page
-from airflow_catalog.model import Catalog, CatalogEntry, Kind, Parameter
+from airflow_catalog.changes.history import (
+    HistoryError,
+    Published,
+    build_history,
+    load_published,
+    tombstone_page,
+)
+from airflow_catalog.model.catalog import Catalog, CatalogEntry, Kind, Parameter
 
 GENERATED = "catalog/_generated"
 HEADER = '''from __future__ import annotations
@@ -124,7 +130,7 @@ def build(root: Path, code: str, version: str, history: Path) -> Build:
         f"catalog_version={version}",
         "-D",
         "extensions=myst_parser,sphinx.ext.autodoc,sphinx_autodoc_typehints,airflow_catalog,"
-        "airflow_catalog.versioning_ext",
+        "airflow_catalog.sphinxext.versioning",
     )
 
 

@@ -12,8 +12,8 @@ import inspect
 
 import pytest
 
-from airflow_catalog.collect import collect_catalog
-from airflow_catalog.model import Catalog, CatalogEntry
+from airflow_catalog.collect.catalog import collect_catalog
+from airflow_catalog.model.catalog import Catalog, CatalogEntry
 
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 

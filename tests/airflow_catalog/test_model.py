@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from airflow_catalog.model import SCHEMA_VERSION, Catalog, Kind
+from airflow_catalog.model.catalog import SCHEMA_VERSION, Catalog, Kind
 
 
 def test_a_real_catalog_survives_a_round_trip_through_json(hostile_catalog, tmp_path):

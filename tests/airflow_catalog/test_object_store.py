@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from airflow_catalog.cli import main as cli
-from airflow_catalog.object_store import Store, StoreError, is_store_url, publish_to_store
-from airflow_catalog.publish import previous_catalog, publish_site, unpublish_version
-from airflow_catalog.versions import PublishedVersion, Versions
+from airflow_catalog.publish.merge import previous_catalog, publish_site, unpublish_version
+from airflow_catalog.publish.object_store import Store, StoreError, is_store_url, publish_to_store
+from airflow_catalog.publish.versions import PublishedVersion, Versions
 
 #: ``versioned_site`` (tests/conftest.py): the tiny site's pages built as a version, shared by the session.
 BuildSite = Callable[..., Path]

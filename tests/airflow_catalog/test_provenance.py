@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from roots.catalog_site import Build, build_fresh_process, make_site
 
-from airflow_catalog.model import CatalogEntry, Kind, PackageInfo, SourceLocation
-from airflow_catalog.provenance import (
+from airflow_catalog.model.catalog import CatalogEntry, Kind, PackageInfo, SourceLocation
+from airflow_catalog.pages.provenance import (
     ProvenanceError,
     SourceSettings,
     airflow_specifier,

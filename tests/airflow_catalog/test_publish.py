@@ -17,8 +17,14 @@ from sphinx.errors import SphinxWarning
 from sphinx.util.docutils import docutils_namespace
 
 from airflow_catalog.cli import main as cli
-from airflow_catalog.publish import PublishError, main, previous_catalog, publish_site, unpublish_version
-from airflow_catalog.versions import VersionError
+from airflow_catalog.publish.merge import (
+    PublishError,
+    main,
+    previous_catalog,
+    publish_site,
+    unpublish_version,
+)
+from airflow_catalog.publish.versions import VersionError
 
 ROOT = Path(__file__).parent / "roots" / "test-versioned"
 REPO = Path(__file__).resolve().parents[2]

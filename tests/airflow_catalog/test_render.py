@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from docutils.core import publish_doctree
 
-from airflow_catalog import render
-from airflow_catalog.model import (
+from airflow_catalog.model.catalog import (
     Catalog,
     CatalogEntry,
     ConnectionType,
@@ -22,6 +21,7 @@ from airflow_catalog.model import (
     Parameter,
     Severity,
 )
+from airflow_catalog.pages import render
 
 HOSTILE_TEXT = "Say <script>alert(1)</script> *twice* `now` |sub| a_ [1]_ :ref:`x` .. raw:: html"
 

@@ -7,10 +7,12 @@ from importlib.resources import files
 import jsonschema
 import pytest
 
-from airflow_catalog import model
 from airflow_catalog.cli import main
+from airflow_catalog.model import catalog as model
 
-SCHEMA = json.loads(files("airflow_catalog").joinpath("catalog.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    files("airflow_catalog.model").joinpath("catalog.schema.json").read_text(encoding="utf-8")
+)
 
 
 def test_the_schema_is_a_valid_draft_2020_12_schema():

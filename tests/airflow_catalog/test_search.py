@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from airflow_catalog.search import SearchIndexError, index_after_build, index_site, searchable_pages
+from airflow_catalog.site.pagefind import SearchIndexError, index_after_build, index_site, searchable_pages
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from roots.catalog_site import SEARCH_EXTENSIONS as EXTENSIONS
@@ -178,7 +178,11 @@ def test_a_site_without_the_catalog_is_searchable_without_filters(tmp_path: Path
         srcdir=source,
         builddir=source / "_build",
         confoverrides={
-            "extensions": ["myst_parser", "airflow_catalog.versioning_ext", "airflow_catalog.search_ext"]
+            "extensions": [
+                "myst_parser",
+                "airflow_catalog.sphinxext.versioning",
+                "airflow_catalog.sphinxext.search",
+            ]
         },
         status=io.StringIO(),
         warning=warnings,

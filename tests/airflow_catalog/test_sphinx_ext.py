@@ -10,7 +10,7 @@ import pytest
 from roots.catalog_site import Build, build_here, make_site
 from sphinx.errors import ExtensionError
 
-from airflow_catalog.model import Catalog
+from airflow_catalog.model.catalog import Catalog
 
 GENERATED = "catalog/_generated"
 HOSTILE_OWN = {"catalog_packages": ["hostile_pkg"], "catalog_own_packages": []}
@@ -57,7 +57,7 @@ def test_catalog_json_is_the_model_and_matches_its_schema(hostile_site: Build) -
     data = json.loads((hostile_site.html / "catalog.json").read_text(encoding="utf-8"))
     catalog = Catalog.from_json(data)
     assert {problem.module for problem in catalog.import_problems} == set(BROKEN_MODULES)
-    schema = Path(__import__("airflow_catalog").__file__).parent / "catalog.schema.json"
+    schema = Path(__import__("airflow_catalog.model").model.__file__).parent / "catalog.schema.json"
     if schema.exists():
         import jsonschema
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from airflow_catalog.versions import (
+from airflow_catalog.publish.versions import (
     PublishedVersion,
     VersionError,
     Versions,

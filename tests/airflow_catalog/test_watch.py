@@ -14,7 +14,7 @@ import pytest
 from roots.catalog_site import make_site
 from watchfiles import Change
 
-from airflow_catalog.watch import SourceFilter, next_changes, rebuild
+from airflow_catalog.site.watch import SourceFilter, next_changes, rebuild
 
 #: A server that stops printing fails its test in this time, not in the suite's default.
 pytestmark = pytest.mark.timeout(180)
@@ -63,7 +63,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     source = make_site(tmp_path)
     conf = source / "conf.py"
     # As `make docs` does, the build indexes the site for search, which needs the search extension.
-    conf.write_text(conf.read_text() + '\nextensions.append("airflow_catalog.search_ext")\n')
+    conf.write_text(conf.read_text() + '\nextensions.append("airflow_catalog.sphinxext.search")\n')
     running = Server(source)
     yield running
     running.stop()
@@ -112,7 +112,7 @@ def test_a_change_to_a_file_the_warm_process_loaded_starts_it_over(server: Serve
 def test_a_conf_py_that_fails_to_load_is_reported_and_a_fix_starts_the_server(tmp_path: Path) -> None:
     source = make_site(tmp_path)
     conf = source / "conf.py"
-    good = conf.read_text() + '\nextensions.append("airflow_catalog.search_ext")\n'
+    good = conf.read_text() + '\nextensions.append("airflow_catalog.sphinxext.search")\n'
     conf.write_text(good + "raise RuntimeError('a typo in conf.py')\n")
     server = Server(source)
     try:

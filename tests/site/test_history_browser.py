@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "airflow_catalog"))
 from test_history import VERSION_1, VERSION_2, build
 
-from airflow_catalog.versions import PublishedVersion, Versions
+from airflow_catalog.publish.versions import PublishedVersion, Versions
 
 pytestmark = pytest.mark.browser
 

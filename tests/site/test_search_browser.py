@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from airflow_catalog.publish import publish_site
-from airflow_catalog.search import index_site
+from airflow_catalog.publish.merge import publish_site
+from airflow_catalog.site.pagefind import index_site
 
 # The site builder lives beside the catalog's Sphinx test roots.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "airflow_catalog"))

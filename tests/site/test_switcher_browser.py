@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from airflow_catalog.publish import publish_site
+from airflow_catalog.publish.merge import publish_site
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the catalog with Sphinx; the wiring lives in :mod:`airflow_catalog.sphinx_ext`."""
-    from airflow_catalog.sphinx_ext import setup as setup_extension
+    """Register the catalog with Sphinx; the wiring lives in :mod:`airflow_catalog.sphinxext.extension`."""
+    from airflow_catalog.sphinxext.extension import setup as setup_extension
 
     return setup_extension(app)

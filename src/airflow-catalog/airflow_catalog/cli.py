@@ -31,7 +31,7 @@ def build_site(source: Path, output: Path, jobs: str = "auto", quiet: bool = Fal
         options.append("-q")
     status = build_main([*options, str(source), str(output)])
     if status == 0:
-        from airflow_catalog.search import index_after_build
+        from airflow_catalog.site.pagefind import index_after_build
 
         status = index_after_build(output)
     if status == 0:
@@ -51,7 +51,7 @@ def serve(args: argparse.Namespace) -> int:
 
     site = Path(args.site)
     if args.watch:
-        from airflow_catalog.watch import serve_and_rebuild
+        from airflow_catalog.site.watch import serve_and_rebuild
 
         source = Path(args.source)
         return serve_and_rebuild(
@@ -85,14 +85,14 @@ def check(args: argparse.Namespace) -> int:
 
 def diff(args: argparse.Namespace) -> int:
     """Print what changed between two ``catalog.json`` files."""
-    from airflow_catalog.changes import print_changes
+    from airflow_catalog.changes.diff import print_changes
 
     return print_changes(Path(args.old), Path(args.new), output_format=args.format)
 
 
 def publish(args: argparse.Namespace) -> int:
     """Merge one built version of the site into the published tree."""
-    from airflow_catalog.publish import publish_site
+    from airflow_catalog.publish.merge import publish_site
 
     return publish_site(
         site=Path(args.site), version=args.version, target=args.target, branch=args.branch, title=args.title
@@ -101,7 +101,7 @@ def publish(args: argparse.Namespace) -> int:
 
 def unpublish(args: argparse.Namespace) -> int:
     """Remove one version from the published tree."""
-    from airflow_catalog.publish import unpublish_version
+    from airflow_catalog.publish.merge import unpublish_version
 
     return unpublish_version(version=args.version, target=args.target, branch=args.branch)
 

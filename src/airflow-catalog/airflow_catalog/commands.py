@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from airflow_catalog.atomic_write import write_atomically
-from airflow_catalog.collect import collect_catalog
+from airflow_catalog.collect.catalog import collect_catalog
 from airflow_catalog.conventions import RULES_BY_ID
-from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, Severity
+from airflow_catalog.files import write_atomically
+from airflow_catalog.model.catalog import Catalog, CatalogEntry, ImportProblem, Severity
 
 #: Where a finding's rule is explained, relative to the site's root.
 CONVENTIONS_PAGE = "docs/conventions.html"

@@ -1,7 +1,7 @@
 """The conventions a catalogued class is checked against, one small rule per id (``CAT001``…).
 
 Each rule is a function of an entry that yields ``(message, fix)`` pairs; :func:`check_entries`
-turns them into :class:`~airflow_catalog.model.Finding` objects with the severity of the entry's
+turns them into :class:`~airflow_catalog.model.catalog.Finding` objects with the severity of the entry's
 package: an error for our own packages, informational for upstream ones. The docs' conventions page
 (``docs/conventions.md``) explains each rule under an anchor of the same id.
 """
@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from airflow_catalog import docstrings
-from airflow_catalog.model import CatalogEntry, Finding, Kind, PackageInfo, Severity
+from airflow_catalog.model import docstrings
+from airflow_catalog.model.catalog import CatalogEntry, Finding, Kind, PackageInfo, Severity
 
 #: What a rule yields: the message (what is wrong) and the fix (what to change).
 Problem = tuple[str, str]

@@ -27,8 +27,8 @@ SEARCH_EXTENSIONS = [
     "sphinx_autodoc_typehints",
     "sphinx_copybutton",
     "airflow_catalog",
-    "airflow_catalog.versioning_ext",
-    "airflow_catalog.search_ext",
+    "airflow_catalog.sphinxext.versioning",
+    "airflow_catalog.sphinxext.search",
 ]
 #: The packages that live in the test root's ``pkgs`` folder.
 SITE_PACKAGES = ("own_pkg", "vendor_pkg")

@@ -1,4 +1,4 @@
-"""Turn one discovered class into a :class:`~airflow_catalog.model.CatalogEntry`.
+"""Turn one discovered class into a :class:`~airflow_catalog.model.catalog.CatalogEntry`.
 
 A class whose module imported is read from the class object (its signature, its real
 ``template_fields``: providers build them with helper calls that only running code resolves) and
@@ -17,11 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airflow_catalog import docstrings
-from airflow_catalog.connections import form_from_hook, generic_bases
-from airflow_catalog.discover import FoundClass, ModuleSource, is_airflow_core, load_object, written_name
-from airflow_catalog.examples import ExampleIndex
-from airflow_catalog.model import (
+from airflow_catalog.collect.discover import (
+    FoundClass,
+    ModuleSource,
+    is_airflow_core,
+    load_object,
+    written_name,
+)
+from airflow_catalog.collect.examples import ExampleIndex
+from airflow_catalog.model import docstrings
+from airflow_catalog.model.catalog import (
     CatalogEntry,
     ConnectionForm,
     Deprecation,
@@ -31,6 +36,7 @@ from airflow_catalog.model import (
     Parameter,
     SourceLocation,
 )
+from airflow_catalog.pages.connections import form_from_hook, generic_bases
 
 HOOK_ATTRIBUTES = ("conn_type", "conn_name_attr", "default_conn_name", "hook_name")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from airflow_catalog.model import CatalogEntry, Kind
+from airflow_catalog.model.catalog import CatalogEntry, Kind
 
 _TRANSFER_NAME = re.compile(r"^(?P<source>[A-Z]\w*?)To(?P<target>[A-Z]\w*?)Operator$")
 _STYLE = (

@@ -1,4 +1,4 @@
-/* The search page of airflow_catalog.search_ext: Pagefind's UI over this version's bundle, and on a
+/* The search page of airflow_catalog.sphinxext.search: Pagefind's UI over this version's bundle, and on a
  * published tree a scope switch that merges the bundles of every other published version.
  *
  * The published tree holds one folder per version and versions.json at its root (see versions.js).

@@ -1,6 +1,6 @@
 """The published tree's model: version names, ``versions.json``, the aliases and the root pages.
 
-Pure functions of their inputs: nothing here reads the disk or runs git. :mod:`airflow_catalog.publish`
+Pure functions of their inputs: nothing here reads the disk or runs git. :mod:`airflow_catalog.publish.merge`
 feeds it what it read from the tree and writes back what it returns.
 
 ``versions.json`` is a list, newest first, in the shape `mike <https://github.com/jimporter/mike>`_

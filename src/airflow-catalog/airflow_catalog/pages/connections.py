@@ -21,10 +21,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_catalog.model import CatalogEntry, ConnectionForm, ExtraField, Kind, Parameter, StandardField
+from airflow_catalog.model.catalog import (
+    CatalogEntry,
+    ConnectionForm,
+    ExtraField,
+    Kind,
+    Parameter,
+    StandardField,
+)
 
 if TYPE_CHECKING:
-    from airflow_catalog.render import CatalogIndex
+    from airflow_catalog.pages.render import CatalogIndex
 
 #: Airflow's own connection fields, in the order its form shows them.
 STANDARD_FIELDS = ("description", "host", "schema", "login", "password", "port", "extra")
@@ -115,7 +122,7 @@ def generic_bases(bases: Iterable[type]) -> tuple[str, ...]:
     """
     from airflow.sdk import BaseHook
 
-    from airflow_catalog.discover import is_airflow_core  # discover imports this module
+    from airflow_catalog.collect.discover import is_airflow_core  # discover imports this module
 
     found: dict[str, None] = {}
     for base in bases:

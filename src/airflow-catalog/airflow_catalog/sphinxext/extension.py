@@ -34,11 +34,12 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
 from sphinx.writers.html5 import HTML5Translator
 
-from airflow_catalog import __version__, render
-from airflow_catalog.class_tables import CatalogClassesDirective
-from airflow_catalog.diagrams import draw_svgs, operator_diagram
-from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, Parameter, Severity
-from airflow_catalog.xrefs import (
+from airflow_catalog import __version__
+from airflow_catalog.model.catalog import Catalog, CatalogEntry, ImportProblem, Parameter, Severity
+from airflow_catalog.pages import render
+from airflow_catalog.pages.diagrams import draw_svgs, operator_diagram
+from airflow_catalog.sphinxext.class_tables import CatalogClassesDirective
+from airflow_catalog.sphinxext.xrefs import (
     DocstringDispatcher,
     ReferencePolicy,
     ScriptLinksAsText,
@@ -148,7 +149,7 @@ def read_config(app: Sphinx) -> CatalogConfig:
 
 
 def collect(config: CatalogConfig, cache: Path | None = None) -> Catalog:
-    """Collect the configured packages (imports :mod:`airflow_catalog.collect` on first use).
+    """Collect the configured packages (imports :mod:`airflow_catalog.collect.catalog` on first use).
 
     :param config: validated settings.
     :param cache: the collector's per-module cache file: a rebuild then imports only the modules
@@ -157,7 +158,7 @@ def collect(config: CatalogConfig, cache: Path | None = None) -> Catalog:
     """
     if not config.packages:
         return Catalog()
-    from airflow_catalog.collect import collect_catalog
+    from airflow_catalog.collect.catalog import collect_catalog
 
     return collect_catalog(config.packages, exclude=config.exclude, own=config.own, cache=cache)
 
@@ -260,7 +261,8 @@ def page_texts_with_history(app: Sphinx, catalog: Catalog) -> dict[str, str]:
 
     :raises ExtensionError: when the history folder or the source URL template cannot be used.
     """
-    from airflow_catalog import history, provenance
+    from airflow_catalog.changes import history
+    from airflow_catalog.pages import provenance
 
     config = app.config
     # The version being built comes from versioning_ext when it is loaded.
@@ -863,8 +865,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         warnings.filterwarnings("ignore", message=deprecated, category=PendingDeprecationWarning)
     app.setup_extension("sphinx.ext.autodoc")
     app.setup_extension("sphinx.ext.graphviz")
-    app.setup_extension("airflow_catalog.connection_builder_ext")  # connection pages use its directive
-    app.setup_extension("airflow_catalog.gc_tuning")
+    app.setup_extension("airflow_catalog.sphinxext.connection_builder")  # connection pages use its directive
+    app.setup_extension("airflow_catalog.sphinxext.gc_tuning")
     app.add_config_value(
         "catalog_packages", [], "env", types=frozenset({Any}), description="import names to catalogue"
     )

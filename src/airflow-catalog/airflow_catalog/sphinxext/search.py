@@ -1,7 +1,7 @@
 """The browser side of full-text search: Pagefind's search page in place of Sphinx's own.
 
 Sphinx's search box and page read ``searchindex.js``; this extension points the theme's box at a
-search page that runs Pagefind's UI over the bundle :mod:`airflow_catalog.search` writes after the
+search page that runs Pagefind's UI over the bundle :mod:`airflow_catalog.site.pagefind` writes after the
 build, and stops Sphinx from building the index nothing reads any more. On that page:
 
 - every catalogued class can be filtered by **kind**, **package** and **connection type** (the
@@ -91,8 +91,8 @@ def page_filters(app: Sphinx, pagename: str) -> dict[str, list[str]]:
 
 
 def _filters_by_page(app: Sphinx) -> dict[str, dict[str, list[str]]]:
-    from airflow_catalog import render
-    from airflow_catalog.sphinx_ext import state_of
+    from airflow_catalog.pages import render
+    from airflow_catalog.sphinxext.extension import state_of
 
     state = state_of(app.env)
     if state is None:  # the catalog extension is not loaded: no class pages, no filters

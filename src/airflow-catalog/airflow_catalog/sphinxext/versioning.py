@@ -37,8 +37,8 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from airflow_catalog import __version__
-from airflow_catalog.model import Catalog
-from airflow_catalog.versions import DEV, STABLE, VersionError, normalise_version
+from airflow_catalog.model.catalog import Catalog
+from airflow_catalog.publish.versions import DEV, STABLE, VersionError, normalise_version
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class CatalogChangesDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Return a section whose title names the previous version and whose body lists the changes."""
-        from airflow_catalog.changes import diff_catalogs, load_catalog
+        from airflow_catalog.changes.diff import diff_catalogs, load_catalog
 
         config = self.config
         previous_path = config.catalog_previous_json
@@ -209,7 +209,7 @@ def current_catalog(app: Sphinx) -> Catalog:
 
     :returns: that catalog, or one collected from ``catalog_packages`` once per process.
     """
-    from airflow_catalog.sphinx_ext import collect, read_config, state_of
+    from airflow_catalog.sphinxext.extension import collect, read_config, state_of
 
     state = state_of(app.env)
     if state is not None:

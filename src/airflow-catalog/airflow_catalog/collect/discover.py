@@ -1,6 +1,6 @@
 """Find the catalogued classes of a package: walk its modules, import each, read the source of the rest.
 
-A module that fails to import becomes an :class:`~airflow_catalog.model.ImportProblem` with a likely
+A module that fails to import becomes an :class:`~airflow_catalog.model.catalog.ImportProblem` with a likely
 fix, and its classes are still found in its source, parsed with :mod:`ast`. Provider metadata comes
 from the package's ``apache_airflow_provider`` entry point.
 
@@ -37,8 +37,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from airflow_catalog.connections import form_from_provider_info
-from airflow_catalog.model import ConnectionType, ImportProblem, Kind, PackageInfo
+from airflow_catalog.model.catalog import ConnectionType, ImportProblem, Kind, PackageInfo
+from airflow_catalog.pages.connections import form_from_provider_info
 
 #: Folders that hold example DAGs or tests, not catalogued classes: importing them would run DAG code.
 SKIPPED_PACKAGES = frozenset({"example_dags", "tests", "__pycache__"})

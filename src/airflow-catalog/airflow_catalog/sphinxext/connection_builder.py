@@ -26,9 +26,9 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.writers.html5 import HTML5Translator
 
-from airflow_catalog import __version__, render
-from airflow_catalog.class_tables import class_link_html, code_html, html_table
-from airflow_catalog.connections import (
+from airflow_catalog import __version__
+from airflow_catalog.pages import render
+from airflow_catalog.pages.connections import (
     ConnectionUse,
     GenericGroup,
     builder_data,
@@ -36,7 +36,8 @@ from airflow_catalog.connections import (
     generic_uses,
     implementing_hooks,
 )
-from airflow_catalog.sphinx_ext import json_for_script, reference, state_of
+from airflow_catalog.sphinxext.class_tables import class_link_html, code_html, html_table
+from airflow_catalog.sphinxext.extension import json_for_script, reference, state_of
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from airflow_catalog.model import Catalog, CatalogEntry, Parameter
+from airflow_catalog.model.catalog import Catalog, CatalogEntry, Parameter
 
 #: How alike two descriptions must be (difflib's ratio) for a removed and an added parameter of the
 #: same type to count as one parameter renamed.

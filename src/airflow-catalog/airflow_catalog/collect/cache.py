@@ -19,21 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_catalog.atomic_write import write_atomically
-from airflow_catalog.model import SCHEMA_VERSION, Catalog, CatalogEntry, ImportProblem, PackageInfo
+from airflow_catalog.files import write_atomically
+from airflow_catalog.model.catalog import SCHEMA_VERSION, Catalog, CatalogEntry, ImportProblem, PackageInfo
 
 FORMAT = 1
-#: The modules whose code decides what a module yields; a change to any of them drops the cache.
-_EXTRACTION_MODULES = (
-    "cache",
-    "collect",
-    "connections",
-    "discover",
-    "docstrings",
-    "examples",
-    "extract",
-    "model",
-)
+#: The subpackages whose code decides what a module yields: a change to any of their files drops the
+#: cache. Stamped whole, so that a module added, moved or renamed there is noticed as well.
+_EXTRACTION_PACKAGES = ("collect", "model")
 
 Stamp = tuple[int, int]
 
@@ -49,18 +41,24 @@ def stamp(path: Path | str) -> Stamp | None:
 
 def cache_key(exclude: Sequence[str], own: Sequence[str] | None) -> dict[str, Any]:
     """Everything besides a module's own files that decides what it yields."""
-    here = Path(__file__).parent
     return {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
         "python": sys.version,
-        "code": {name: stamp(here / f"{name}.py") for name in _EXTRACTION_MODULES},
+        "code": code_stamps(),
         "exclude": sorted(exclude),
         "own": None if own is None else sorted(own),
         "installed": {
             entry: stamp(entry) for entry in sys.path if entry.endswith(("site-packages", "dist-packages"))
         },
     }
+
+
+def code_stamps() -> dict[str, Stamp | None]:
+    """Stamp every source file of the extraction subpackages, by its path below ``airflow_catalog``."""
+    package = Path(__file__).resolve().parent.parent
+    files = sorted(path for name in _EXTRACTION_PACKAGES for path in (package / name).rglob("*.py"))
+    return {path.relative_to(package).as_posix(): stamp(path) for path in files}
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,10 @@ WARM_MODULES = (
     "sphinx.cmd.build",
     "sphinx.application",
     "sphinx.builders.html",
-    "airflow_catalog.collect",
-    "airflow_catalog.history",
-    "airflow_catalog.provenance",
-    "airflow_catalog.search",
+    "airflow_catalog.collect.catalog",
+    "airflow_catalog.changes.history",
+    "airflow_catalog.pages.provenance",
+    "airflow_catalog.site.pagefind",
     "airflow.sdk",
 )
 #: Folders whose changes never call for a rebuild: build output and the pages the catalog writes.

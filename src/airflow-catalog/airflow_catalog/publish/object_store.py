@@ -45,7 +45,7 @@ from typing import Any
 import fsspec
 from fsspec.registry import known_implementations
 
-from airflow_catalog.versions import ALIASES, ROOT_FILES, VERSIONS_JSON, Versions, root_files
+from airflow_catalog.publish.versions import ALIASES, ROOT_FILES, VERSIONS_JSON, Versions, root_files
 
 #: URL schemes that name a git remote, never an object store.
 GIT_SCHEMES = frozenset({"file", "local", "http", "https", "ssh", "git", "git+ssh", "github"})

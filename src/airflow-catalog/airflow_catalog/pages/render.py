@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
-from airflow_catalog.model import Catalog, CatalogEntry, Finding, Kind, PackageInfo, Parameter
+from airflow_catalog.model.catalog import Catalog, CatalogEntry, Finding, Kind, PackageInfo, Parameter
 
 #: Where generated pages live, relative to the Sphinx source folder (git-ignored).
 GENERATED_DIR = "catalog/_generated"

@@ -17,8 +17,8 @@ from importlib.metadata import PackageNotFoundError, distribution
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from airflow_catalog.model import Catalog, CatalogEntry, PackageInfo
-from airflow_catalog.render import GENERATED_DIR, class_docname, package_docname, rst_escape
+from airflow_catalog.model.catalog import Catalog, CatalogEntry, PackageInfo
+from airflow_catalog.pages.render import GENERATED_DIR, class_docname, package_docname, rst_escape
 
 #: ``Project-URL`` labels that name the source code, normalised as PEP 753 says (lower case, no
 #: punctuation or spaces); the first one a distribution declares wins.

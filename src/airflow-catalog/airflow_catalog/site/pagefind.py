@@ -4,7 +4,7 @@ Pagefind (the ``pagefind[bin]`` wheel: the binary ships in the wheel, nothing is
 the built HTML and writes a static search bundle into ``<site>/pagefind/``: index chunks fetched on
 demand by the browser, so search works from any static server and costs nothing at build time but
 this step. Which part of a page is indexed and its filters (kind, package, connection type) are
-marked in the HTML by :mod:`airflow_catalog.search_ext`.
+marked in the HTML by :mod:`airflow_catalog.sphinxext.search`.
 
 The bundle is written beside the site and renamed into place, so a failed run leaves the previous
 bundle (or none) and never half of one.
@@ -35,7 +35,7 @@ REQUIRED_FILES = (
     "pagefind-entry.json",
     "pagefind-worker.js",
 )
-#: Written by :mod:`airflow_catalog.versioning_ext` when the Sphinx build finished cleanly.
+#: Written by :mod:`airflow_catalog.sphinxext.versioning` when the Sphinx build finished cleanly.
 BUILD_INFO = "build-info.json"
 
 
@@ -62,7 +62,7 @@ def index_site(site: Path) -> IndexReport:
 
     :param site: a built HTML site.
     :raises SearchIndexError: when the folder holds no built site, its pages were built without
-        :mod:`airflow_catalog.search_ext` (no ``data-pagefind-body`` marks), or Pagefind fails.
+        :mod:`airflow_catalog.sphinxext.search` (no ``data-pagefind-body`` marks), or Pagefind fails.
     :returns: how many pages were indexed and how long it took.
     """
     site = site.resolve()
@@ -73,8 +73,8 @@ def index_site(site: Path) -> IndexReport:
     # search page that Sphinx's own search would still own.
     if "data-pagefind-body" not in home.read_text(encoding="utf-8", errors="replace"):
         raise SearchIndexError(
-            f"{home} has no data-pagefind-body mark: add airflow_catalog.search_ext to the extensions in "
-            "conf.py and build again"
+            f"{home} has no data-pagefind-body mark: add airflow_catalog.sphinxext.search to the "
+            "extensions in conf.py and build again"
         )
     started = time.perf_counter()
     staged = site / f".{BUNDLE}-{uuid.uuid4().hex}"

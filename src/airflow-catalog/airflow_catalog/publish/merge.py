@@ -6,7 +6,7 @@ rejected push is retried on top of the new head, a bounded number of times); in 
 version is staged beside the old one and renamed into place, and ``versions.json`` is replaced last.
 A publish touches that version's folder, the aliases and the root files, nothing else, so its cost
 does not grow with the number of versions already published. An fsspec URL (``s3://bucket/docs``)
-is an object store, written with the same guarantees by :mod:`airflow_catalog.object_store`.
+is an object store, written with the same guarantees by :mod:`airflow_catalog.publish.object_store`.
 """
 
 from __future__ import annotations
@@ -25,9 +25,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from airflow_catalog.git_utils import GitError, PushRejected, TreeEntry, Workspace, remote_url
-from airflow_catalog.object_store import StoreError, is_store_url, publish_to_store, read_previous_catalog
-from airflow_catalog.versions import (
+from airflow_catalog.publish.git_utils import GitError, PushRejected, TreeEntry, Workspace, remote_url
+from airflow_catalog.publish.object_store import (
+    StoreError,
+    is_store_url,
+    publish_to_store,
+    read_previous_catalog,
+)
+from airflow_catalog.publish.versions import (
     ALIASES,
     ROOT_FILES,
     VERSIONS_JSON,
@@ -38,7 +43,7 @@ from airflow_catalog.versions import (
     root_files,
 )
 
-#: Written by :mod:`airflow_catalog.versioning_ext` at the end of a build without errors or warnings.
+#: Written by :mod:`airflow_catalog.sphinxext.versioning` at the end of a build without errors or warnings.
 BUILD_INFO = "build-info.json"
 #: How many times a rejected push is retried on top of the new head before giving up.
 ATTEMPTS = 5
@@ -79,7 +84,7 @@ def check_site(site: Path, version: str) -> None:
     if not info_path.is_file():
         raise PublishError(
             f"{site} has no {BUILD_INFO}, so its build did not finish cleanly (or did not load "
-            "airflow_catalog.versioning_ext): fix the build and run it again"
+            "airflow_catalog.sphinxext.versioning): fix the build and run it again"
         )
     try:
         info = json.loads(info_path.read_text(encoding="utf-8"))
@@ -107,7 +112,7 @@ def publish_site(
     :param site: the built HTML folder.
     :param version: a PEP 440 version or ``dev``.
     :param target: a git repository (path, URL or remote name), a plain folder, or an fsspec URL
-        of an object store such as ``s3://bucket/docs`` (see :mod:`airflow_catalog.object_store`).
+        of an object store such as ``s3://bucket/docs`` (see :mod:`airflow_catalog.publish.object_store`).
     :param branch: the branch of a git target.
     :param title: the name the switcher shows; the version by default.
     :param attempts: pushes to try before giving up when the remote keeps refusing.
@@ -379,14 +384,14 @@ def _remove(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m airflow_catalog.publish --target T --version V --output F``: fetch the previous catalog.
+    """``python -m airflow_catalog.publish.merge --target T --version V --output F``: the previous catalog.
 
     The release workflow runs this before building, so that the page of changes can compare with the
     version published before this one. It prints that version's name, or nothing when there is none.
     """
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m airflow_catalog.publish", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m airflow_catalog.publish.merge", description=main.__doc__)
     parser.add_argument("--target", required=True, help="the published tree: git repository or folder")
     parser.add_argument("--version", required=True, help="the version about to be published")
     parser.add_argument("--output", required=True, type=Path, help="where to write its previous catalog.json")

@@ -3,7 +3,7 @@
 The release workflow copies each published version's ``catalog.json`` out of the published tree into
 one folder (``catalog_history_dir``): ``<version>/catalog.json``. From those and the catalog being
 built, each class page learns the version it first appeared in and, per later version, what changed
-in its parameters (:func:`airflow_catalog.changes.diff_catalogs` does the comparing). A class that
+in its parameters (:func:`airflow_catalog.changes.diff.diff_catalogs` does the comparing). A class that
 some published version had and this one lacks gets a short page at its old address, so links to it
 keep working: when it went, where it was last documented, and what replaces it.
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from airflow_catalog.changes import Change, ClassChange, ParameterChange, diff_catalogs, load_catalog
-from airflow_catalog.model import Catalog, CatalogEntry
-from airflow_catalog.render import GENERATED_DIR, class_docname, rst_escape
+from airflow_catalog.changes.diff import Change, ClassChange, ParameterChange, diff_catalogs, load_catalog
+from airflow_catalog.model.catalog import Catalog, CatalogEntry
+from airflow_catalog.pages.render import GENERATED_DIR, class_docname, rst_escape
 
 CATALOG_JSON = "catalog.json"
 #: Where the class page's history goes: before autodoc's reference, or at the end when there is none.
@@ -265,7 +265,8 @@ def history_section(history: History, import_path: str) -> str:
 def with_history(texts: Mapping[str, str], history: History, current: Catalog) -> dict[str, str]:
     """Add the history section to every class page and a tombstone page for every removed class.
 
-    :param texts: the generated pages by file name, as :func:`airflow_catalog.render.page_texts` returns.
+    :param texts: the generated pages by file name, as
+        :func:`airflow_catalog.pages.render.page_texts` returns.
     :param history: what :func:`build_history` found.
     :param current: the catalog being built.
     :returns: the pages with their history, and the tombstones.

@@ -6,12 +6,18 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
-from airflow_catalog.cache import ExtractionCache, cache_key
+from airflow_catalog.collect.cache import ExtractionCache, cache_key
+from airflow_catalog.collect.discover import (
+    FoundClass,
+    package_info,
+    provider_info_files,
+    read_module,
+    walk_package,
+)
+from airflow_catalog.collect.examples import build_index, example_files
+from airflow_catalog.collect.extract import PackageContext, extract, source_files
 from airflow_catalog.conventions import check_entries
-from airflow_catalog.discover import FoundClass, package_info, provider_info_files, read_module, walk_package
-from airflow_catalog.examples import build_index, example_files
-from airflow_catalog.extract import PackageContext, extract, source_files
-from airflow_catalog.model import Catalog, CatalogEntry, ImportProblem, PackageInfo
+from airflow_catalog.model.catalog import Catalog, CatalogEntry, ImportProblem, PackageInfo
 
 
 def collect_catalog(
@@ -26,10 +32,10 @@ def collect_catalog(
     :param exclude: modules (and their sub-modules) to leave out.
     :param own: import names of our own packages (findings are errors there, informational elsewhere);
         ``None`` treats every package as ours except ``apache-airflow`` and its providers.
-    :param cache: a file in which to keep what each module yielded (see :mod:`airflow_catalog.cache`);
+    :param cache: a file in which to keep what each module yielded (see :mod:`airflow_catalog.collect.cache`);
         with it, a later call imports only the modules whose files changed, and none when none did.
     :returns: the catalog, with the import problems met and the conventions findings.
-    :raises airflow_catalog.discover.PackageNotFoundError: when a package is not installed.
+    :raises airflow_catalog.collect.discover.PackageNotFoundError: when a package is not installed.
     """
     store = ExtractionCache(cache, cache_key(exclude, own)) if cache is not None else None
     infos: list[PackageInfo] = []

@@ -1,0 +1,1 @@
+"""The reStructuredText of every generated page; no Sphinx import."""
