@@ -60,7 +60,8 @@ os._exit(0)
 WARM_RUNNER = """
 import json, os, resource, sys, time
 from pathlib import Path
-from airflow_catalog.site.watch import rebuild, warm_up
+from airflow_catalog.site.watch import rebuild
+from airflow_catalog.sphinxext.warm import warm_up
 from sphinx.cmd.build import build_main
 warm_up(Path.cwd())
 print("ready", flush=True)

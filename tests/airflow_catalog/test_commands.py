@@ -144,7 +144,7 @@ def test_check_github_strict_makes_import_problems_errors(capsys):
 
 
 def test_check_github_escapes_newlines_and_percent():
-    from airflow_catalog.commands import _workflow_command
+    from airflow_catalog.reports import _workflow_command
 
     line = _workflow_command("error", {"file": "a,b:c.py", "title": "CAT001"}, "50% done\nnext")
     assert line == "::error file=a%2Cb%3Ac.py,title=CAT001::50%25 done%0Anext\n"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from airflow.sdk import BaseHook
 
+from airflow_catalog.collect.hook_forms import form_from_hook, form_from_provider_info
 from airflow_catalog.model.catalog import (
     Catalog,
     CatalogEntry,
@@ -24,14 +25,8 @@ from airflow_catalog.model.catalog import (
     Parameter,
     StandardField,
 )
-from airflow_catalog.pages.connections import (
-    builder_data,
-    connection_uses,
-    form_from_hook,
-    form_from_provider_info,
-    scheme,
-)
-from airflow_catalog.pages.render import CatalogIndex
+from airflow_catalog.model.index import CatalogIndex
+from airflow_catalog.pages.connections import builder_data, connection_uses, scheme
 from airflow_catalog.sphinxext.extension import json_for_script
 
 SCHEMA = json.loads(
@@ -304,4 +299,4 @@ def test_the_extraction_cache_is_dropped_when_this_code_changes() -> None:
     # Forms are read during extraction and kept in the cache with the entries they belong to.
     from airflow_catalog.collect.cache import cache_key
 
-    assert cache_key((), None)["code"]["connections"] is not None
+    assert cache_key((), None)["code"]["collect/hook_forms.py"] is not None

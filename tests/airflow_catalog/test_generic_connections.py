@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from airflow.sdk import Connection
 
-from airflow_catalog.pages.connections import generic_bases
+from airflow_catalog.collect.hook_forms import generic_bases
 
 DBAPI = "airflow.providers.common.sql.hooks.sql.DbApiHook"
 CONF = """

@@ -20,9 +20,9 @@ from airflow_catalog.changes.history import (
     Published,
     build_history,
     load_published,
-    tombstone_page,
 )
 from airflow_catalog.model.catalog import Catalog, CatalogEntry, Kind, Parameter
+from airflow_catalog.pages.history import tombstone_page
 
 GENERATED = "catalog/_generated"
 HEADER = '''from __future__ import annotations

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from docutils.core import publish_doctree
 
+from airflow_catalog.changes.history import build_history
+from airflow_catalog.model import names
 from airflow_catalog.model.catalog import (
     Catalog,
     CatalogEntry,
@@ -21,9 +23,21 @@ from airflow_catalog.model.catalog import (
     Parameter,
     Severity,
 )
-from airflow_catalog.pages import render
+from airflow_catalog.model.docstrings import rst_escape
+from airflow_catalog.model.index import CatalogIndex
+from airflow_catalog.pages.class_page import PageContext
+from airflow_catalog.pages.provenance import SourceSettings
+from airflow_catalog.pages.rst import plain_text
+from airflow_catalog.pages.site import page_texts as context_page_texts
+from airflow_catalog.pages.site import write_pages
 
 HOSTILE_TEXT = "Say <script>alert(1)</script> *twice* `now` |sub| a_ [1]_ :ref:`x` .. raw:: html"
+
+
+def page_texts(catalog: Catalog) -> dict[str, str]:
+    """The pages of ``catalog`` built as ``dev`` with nothing published and no source template."""
+    history = build_history([], catalog, "dev")
+    return context_page_texts(PageContext(CatalogIndex.of(catalog), history, SourceSettings("", "main")))
 
 
 def small_catalog(summary: str = "Fetch a widget.") -> Catalog:
@@ -62,7 +76,7 @@ def small_catalog(summary: str = "Fetch a widget.") -> Catalog:
 
 
 def test_rst_escape_shows_any_text_verbatim() -> None:
-    doctree = publish_doctree(render.rst_escape(HOSTILE_TEXT), settings_overrides={"report_level": 1})
+    doctree = publish_doctree(rst_escape(HOSTILE_TEXT), settings_overrides={"report_level": 1})
     assert doctree.astext() == HOSTILE_TEXT
     assert not list(doctree.findall(lambda node: node.tagname in ("system_message", "raw", "reference")))
 
@@ -83,11 +97,11 @@ def test_rst_escape_shows_any_text_verbatim() -> None:
     ],
 )
 def test_plain_text_keeps_what_a_reader_sees(text: str, plain: str) -> None:
-    assert render.plain_text(text) == plain
+    assert plain_text(text) == plain
 
 
 def test_pages_of_a_catalog() -> None:
-    texts = render.page_texts(small_catalog())
+    texts = page_texts(small_catalog())
     assert set(texts) == {
         "pkg.hooks.WidgetHook.rst",
         "pkg.operators.WidgetOperator.rst",
@@ -95,8 +109,8 @@ def test_pages_of_a_catalog() -> None:
         "packages.rst",
         "connection-widget.rst",
         "connections.rst",
-        render.FINDER_FRAGMENT,
-        render.CONFORMANCE_FRAGMENT,
+        names.FINDER_FRAGMENT,
+        names.CONFORMANCE_FRAGMENT,
     }
     page = texts["pkg.operators.WidgetOperator.rst"]
     assert ".. catalog-entry:: pkg.operators.WidgetOperator" in page
@@ -109,7 +123,7 @@ def test_pages_of_a_catalog() -> None:
     assert f"   {row}\n" in connection
     assert (
         '["CAT008", "error", "pkg.operators.WidgetOperator", "no example uses it", "add one"]'
-        in (texts[render.CONFORMANCE_FRAGMENT])
+        in (texts[names.CONFORMANCE_FRAGMENT])
     )
     package = texts["package-pkg.rst"]
     assert "* - Operators\n     - 1" in package and "* - Hooks\n     - 1" in package
@@ -118,36 +132,34 @@ def test_pages_of_a_catalog() -> None:
 def test_a_class_that_failed_to_import_gets_a_page_without_autodoc() -> None:
     catalog = small_catalog()
     entries = (catalog.entries[0], dataclasses.replace(catalog.entries[1], imported=False))
-    page = render.page_texts(dataclasses.replace(catalog, entries=entries))[
-        "pkg.operators.WidgetOperator.rst"
-    ]
+    page = page_texts(dataclasses.replace(catalog, entries=entries))["pkg.operators.WidgetOperator.rst"]
     assert ".. catalog-entry::" in page and "autoclass" not in page
 
 
 def test_finder_records_keep_hostile_text_as_data() -> None:
-    texts = render.page_texts(small_catalog(summary=HOSTILE_TEXT))
-    fragment = texts[render.FINDER_FRAGMENT]
+    texts = page_texts(small_catalog(summary=HOSTILE_TEXT))
+    fragment = texts[names.FINDER_FRAGMENT]
     body = fragment.split(".. catalog-finder::\n\n", 1)[1]
     records = json.loads("\n".join(line.removeprefix("   ") for line in body.splitlines()))
     operator = next(record for record in records if record["name"] == "WidgetOperator")
-    assert operator["summary"] == render.plain_text(HOSTILE_TEXT)
+    assert operator["summary"] == plain_text(HOSTILE_TEXT)
     assert operator["conn"] == ["widget"] and operator["findings"] == 1
     assert all(len(line) < 10_000 for line in fragment.splitlines())
 
 
 def test_summary_in_index_tables_is_escaped() -> None:
-    page = render.page_texts(small_catalog(summary=HOSTILE_TEXT))["package-pkg.rst"]
+    page = page_texts(small_catalog(summary=HOSTILE_TEXT))["package-pkg.rst"]
     doctree = publish_doctree(page.split(".. toctree::")[0], settings_overrides={"report_level": 5})
-    assert render.plain_text(HOSTILE_TEXT) in doctree.astext()
+    assert plain_text(HOSTILE_TEXT) in doctree.astext()
     assert not list(doctree.findall(lambda node: node.tagname == "raw"))
 
 
 def test_texts_are_the_same_on_every_run() -> None:
-    assert render.page_texts(small_catalog()) == render.page_texts(small_catalog())
+    assert page_texts(small_catalog()) == page_texts(small_catalog())
 
 
 def test_a_changed_docstring_changes_its_page_and_only_the_lists_that_show_it() -> None:
-    before = render.page_texts(small_catalog())
+    before = page_texts(small_catalog())
     body_changed = small_catalog()
     body_changed = dataclasses.replace(
         body_changed,
@@ -156,26 +168,26 @@ def test_a_changed_docstring_changes_its_page_and_only_the_lists_that_show_it() 
             dataclasses.replace(body_changed.entries[1], docstring="Fetch a widget.\n\nNow with details."),
         ),
     )
-    after = render.page_texts(body_changed)
+    after = page_texts(body_changed)
     assert {name for name in before if before[name] != after[name]} == {"pkg.operators.WidgetOperator.rst"}
 
-    summary_changed = render.page_texts(small_catalog(summary="Fetch two widgets."))
+    summary_changed = page_texts(small_catalog(summary="Fetch two widgets."))
     changed = {name for name in before if before[name] != summary_changed[name]}
     assert changed == {
         "pkg.operators.WidgetOperator.rst",
         "package-pkg.rst",
         "connection-widget.rst",
-        render.FINDER_FRAGMENT,
+        names.FINDER_FRAGMENT,
     }
 
 
 def test_write_pages_touches_only_changed_files_and_removes_stale_ones(tmp_path: Path) -> None:
     folder = tmp_path / "_generated"
-    first = render.write_pages({"a.rst": "A\n", "b.rst": "B\n", "old.rst": "old\n"}, folder)
+    first = write_pages({"a.rst": "A\n", "b.rst": "B\n", "old.rst": "old\n"}, folder)
     assert first.written == ("a.rst", "b.rst", "old.rst")
     a_stat = (folder / "a.rst").stat()
 
-    second = render.write_pages({"a.rst": "A\n", "b.rst": "B changed\n"}, folder)
+    second = write_pages({"a.rst": "A\n", "b.rst": "B changed\n"}, folder)
     assert second.written == ("b.rst",)
     assert second.unchanged == ("a.rst",)
     assert second.removed == ("old.rst",)
@@ -187,17 +199,17 @@ def test_write_pages_touches_only_changed_files_and_removes_stale_ones(tmp_path:
 
 def test_connection_docnames_are_safe_file_names() -> None:
     assert (
-        render.connection_docname("google_cloud_platform")
+        names.connection_docname("google_cloud_platform")
         == "catalog/_generated/connection-google_cloud_platform"
     )
-    assert re.fullmatch(r"[\w./-]+", render.connection_docname("weird type/<x>"))
+    assert re.fullmatch(r"[\w./-]+", names.connection_docname("weird type/<x>"))
 
 
 def test_a_catalog_without_connection_types_says_so_instead_of_an_empty_table() -> None:
     catalog = small_catalog()
     package = dataclasses.replace(catalog.packages[0], connection_types=())
     hook = dataclasses.replace(catalog.entries[0], hook=None)
-    texts = render.page_texts(
+    texts = page_texts(
         dataclasses.replace(catalog, packages=(package,), entries=(hook, *catalog.entries[1:]))
     )
     page = texts["connections.rst"]

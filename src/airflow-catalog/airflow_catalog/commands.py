@@ -1,41 +1,89 @@
-"""The ``json`` and ``check`` verbs of the command line, as plain functions returning an exit status."""
+"""Every verb of the command line, each a plain function of the parsed arguments returning an exit status.
+
+:mod:`airflow_catalog.cli` only parses; the work is here or in the stage a verb calls (mike's layering).
+"""
 
 from __future__ import annotations
 
-import importlib.util
-import json
+import argparse
+import contextlib
+import functools
+import http.server
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
-from airflow_catalog.collect.catalog import collect_catalog
-from airflow_catalog.conventions import RULES_BY_ID
 from airflow_catalog.files import write_atomically
-from airflow_catalog.model.catalog import Catalog, CatalogEntry, ImportProblem, Severity
-
-#: Where a finding's rule is explained, relative to the site's root.
-CONVENTIONS_PAGE = "docs/conventions.html"
-_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+from airflow_catalog.reports import print_github, print_json, print_text, report_problems
 
 
-def write_json(
-    packages: Sequence[str], output: Path, exclude: Sequence[str] = (), strict: bool = False
-) -> int:
-    """Write the catalog of ``packages`` to ``output`` as ``catalog.json``.
+def build_site(source: Path, output: Path, jobs: str = "auto", quiet: bool = False) -> int:
+    """Build the site with warnings as errors, index it for search, and print where its index page is.
 
-    The file is written to a temporary name and renamed over ``output``, so a reader never sees half
-    a file and a failed run leaves the old file as it was.
-
-    :param strict: a module that fails to import fails the command, and nothing is written.
-    :returns: 0 on success, 1 when ``strict`` and a module failed to import.
-    :raises ValueError: when ``output`` is a folder.
+    :param source: the Sphinx source folder (holds ``conf.py``).
+    :param output: where the HTML goes; the doctrees go beside it.
+    :param jobs: parallel processes, or ``auto``.
+    :param quiet: print only warnings and errors.
+    :returns: the exit status.
     """
+    from sphinx.cmd.build import build_main
+
+    from airflow_catalog.site.pagefind import index_after_build
+
+    doctrees = output.parent / "doctrees"
+    options = ["-b", "html", "-W", "--keep-going", "-j", str(jobs), "-d", str(doctrees)]
+    if quiet:
+        options.append("-q")
+    status = build_main([*options, str(source), str(output)])
+    if status == 0:
+        status = index_after_build(output)
+    if status == 0:
+        print(f"Site built: {(output / 'index.html').resolve().as_uri()}", flush=True)
+    return status
+
+
+def build(args: argparse.Namespace) -> int:
+    """Build the site (see :func:`build_site`)."""
+    return build_site(Path(args.source), Path(args.output), args.jobs, args.quiet)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve the built site on 127.0.0.1 until interrupted; ``--watch`` builds it and rebuilds on change."""
+    site = Path(args.site)
+    if args.watch:
+        from airflow_catalog.site.watch import serve_and_rebuild
+        from airflow_catalog.sphinxext.warm import catalogued_packages, warm_up
+
+        source = Path(args.source)
+        rebuild = functools.partial(build_site, source, site, args.jobs, quiet=True)
+        return serve_and_rebuild(source, site, args.port, rebuild, warm_up, catalogued_packages)
+    if not (site / "index.html").exists():
+        raise SystemExit(f"error: no built site in {site}: run `make docs` first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        print(f"Serving {site} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+    return 0
+
+
+def catalog_json(args: argparse.Namespace) -> int:
+    """Write the catalog of the given packages to ``--output`` as ``catalog.json``.
+
+    The file is written to a temporary name and renamed over the output, so a reader never sees half
+    a file and a failed run leaves the old file as it was. With ``--strict`` a module that fails to
+    import fails the command, and nothing is written.
+
+    :returns: 0 on success, 1 when ``--strict`` and a module failed to import.
+    :raises ValueError: when the output is a folder.
+    """
+    from airflow_catalog.collect.catalog import collect_catalog
+
+    output = Path(args.output)
     if output.is_dir():
         raise ValueError(f"{output} is a folder: give the file to write, e.g. {output / 'catalog.json'}")
-    catalog = collect_catalog(packages, exclude)
-    report_problems(catalog.import_problems, strict, sys.stderr)
-    if strict and catalog.import_problems:
+    catalog = collect_catalog(args.packages, args.exclude)
+    report_problems(catalog.import_problems, args.strict, sys.stderr)
+    if args.strict and catalog.import_problems:
         print(
             f"error: {len(catalog.import_problems)} module(s) failed to import; {output} not written",
             file=sys.stderr,
@@ -46,126 +94,59 @@ def write_json(
     return 0
 
 
-def check_conventions(
-    packages: Sequence[str], output_format: str = "text", exclude: Sequence[str] = (), strict: bool = False
-) -> int:
-    """Print the conventions findings of ``packages``.
+def check(args: argparse.Namespace) -> int:
+    """Print the conventions findings of the given packages, as text, JSON or GitHub workflow commands.
 
-    :param output_format: ``text`` (one line per finding), ``json`` (findings and import problems) or
-        ``github`` (GitHub Actions workflow commands that annotate the pull request's files).
-    :returns: 1 when any finding is an error, or in strict mode when a module failed to import; else 0.
+    :returns: 1 when any finding is an error, or with ``--strict`` when a module failed to import.
     """
-    catalog = collect_catalog(packages, exclude)
-    out = sys.stdout
-    if output_format == "json":
-        print_json(catalog, out)
-    elif output_format == "github":
-        print_github(catalog, strict, out)
-    elif output_format == "text":
-        report_problems(catalog.import_problems, strict, sys.stderr)
-        print_text(catalog, out)
+    from airflow_catalog.collect.catalog import collect_catalog
+    from airflow_catalog.model.catalog import Severity
+
+    catalog = collect_catalog(args.packages, args.exclude)
+    if args.format == "json":
+        print_json(catalog, sys.stdout)
+    elif args.format == "github":
+        print_github(catalog, args.strict, sys.stdout)
     else:
-        raise ValueError(f"unknown output format {output_format!r}: use text, json or github")
+        report_problems(catalog.import_problems, args.strict, sys.stderr)
+        print_text(catalog, sys.stdout)
     failed = any(f.severity is Severity.ERROR for f in catalog.findings) or (
-        strict and catalog.import_problems
+        args.strict and catalog.import_problems
     )
     return 1 if failed else 0
 
 
-def report_problems(problems: Sequence[ImportProblem], strict: bool, stream: TextIO) -> None:
-    """Print one line per module that failed to import: the module, the error, the likely fix."""
-    level = "error" if strict else "warning"
-    for problem in problems:
-        print(f"{level}: cannot import {problem.module}: {problem.error}\n  fix: {problem.hint}", file=stream)
+def diff(args: argparse.Namespace) -> int:
+    """Print what changed between two ``catalog.json`` files."""
+    from airflow_catalog.changes.diff import print_changes
+
+    return print_changes(Path(args.old), Path(args.new), output_format=args.format)
 
 
-def print_text(catalog: Catalog, stream: TextIO) -> None:
-    """One line per finding, ``path:line: CAT00x [severity] message`` and its fix, then a count."""
-    entries = {entry.import_path: entry for entry in catalog.entries}
-    for finding in catalog.findings:
-        where = _where(entries.get(finding.import_path))
-        print(f"{where}: {finding.rule} [{finding.severity}] {finding.message}", file=stream)
-        print(f"    fix: {finding.fix}", file=stream)
-    counts = {severity: sum(f.severity is severity for f in catalog.findings) for severity in Severity}
-    summary = ", ".join(f"{count} {severity}" for severity, count in counts.items())
-    print(f"{len(catalog.findings)} finding(s) in {len(catalog.entries)} classes: {summary}", file=stream)
+def publish(args: argparse.Namespace) -> int:
+    """Merge one built version of the site into the published tree."""
+    from airflow_catalog.publish.merge import publish_site
+
+    return publish_site(
+        site=Path(args.site), version=args.version, target=args.target, branch=args.branch, title=args.title
+    )
 
 
-def print_json(catalog: Catalog, stream: TextIO) -> None:
-    """Print the findings and import problems as one JSON document."""
-    data = catalog.to_json()
-    document = {
-        "schema_version": data["schema_version"],
-        "findings": data["findings"],
-        "import_problems": data["import_problems"],
-    }
-    json.dump(document, stream, indent=1, ensure_ascii=False)
-    stream.write("\n")
+def unpublish(args: argparse.Namespace) -> int:
+    """Remove one version from the published tree."""
+    from airflow_catalog.publish.merge import unpublish_version
+
+    return unpublish_version(version=args.version, target=args.target, branch=args.branch)
 
 
-def print_github(catalog: Catalog, strict: bool, stream: TextIO) -> None:
-    """GitHub Actions workflow commands: ``::error file=…,line=…,title=CAT00x::message``.
+def previous(args: argparse.Namespace) -> int:
+    """Write the ``catalog.json`` of the version published before ``--version`` and print its name.
 
-    See https://docs.github.com/actions/reference/workflow-commands-for-github-actions; no library
-    writes these, so the escaping rules from that page are applied here.
+    The release workflow runs this before building, so that the page of changes can compare with the
+    version published before this one. It prints nothing when there is none.
     """
-    entries = {entry.import_path: entry for entry in catalog.entries}
-    for finding in catalog.findings:
-        entry = entries.get(finding.import_path)
-        properties = {"title": finding.rule}
-        if entry is not None and entry.source is not None:
-            properties = {"file": _repository_path(entry), "line": str(entry.source.line or 1), **properties}
-        title = RULES_BY_ID[finding.rule].title if finding.rule in RULES_BY_ID else finding.rule
-        link = f"{CONVENTIONS_PAGE}#{finding.rule.lower()}"
-        message = f"{title}: {finding.message}. Fix: {finding.fix}. ({link})"
-        stream.write(_workflow_command(_GITHUB_LEVEL[finding.severity], properties, message))
-    for problem in catalog.import_problems:
-        properties = {"title": f"cannot import {problem.module}"}
-        path = _module_file(problem.module) or problem.path
-        if path:
-            properties = {"file": path, "line": str(problem.line or 1), **properties}
-        stream.write(
-            _workflow_command(
-                "error" if strict else "warning", properties, f"{problem.error}. Fix: {problem.hint}"
-            )
-        )
+    from airflow_catalog.publish.merge import previous_catalog
 
-
-def _workflow_command(level: str, properties: dict[str, str], message: str) -> str:
-    rendered = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())
-    return f"::{level} {rendered}::{_escape_data(message)}\n"
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _where(entry: CatalogEntry | None) -> str:
-    if entry is None or entry.source is None:
-        return entry.import_path if entry else "?"
-    return f"{_repository_path(entry)}:{entry.source.line}"
-
-
-def _repository_path(entry: CatalogEntry) -> str:
-    """Return the class's file relative to the working directory when it lives there (GitHub wants that)."""
-    assert entry.source is not None
-    return _module_file(entry.source.module) or entry.source.path
-
-
-def _module_file(module: str) -> str | None:
-    try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):
-        spec = None
-    origin = spec.origin if spec is not None else None
-    if not origin:
-        return None
-    path = Path(origin).resolve()
-    try:
-        return path.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    found = previous_catalog(args.target, args.version, Path(args.output), branch=args.branch)
+    print(found or "")
+    return 0

@@ -37,8 +37,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from airflow_catalog.collect.hook_forms import form_from_provider_info
 from airflow_catalog.model.catalog import ConnectionType, ImportProblem, Kind, PackageInfo
-from airflow_catalog.pages.connections import form_from_provider_info
 
 #: Folders that hold example DAGs or tests, not catalogued classes: importing them would run DAG code.
 SKIPPED_PACKAGES = frozenset({"example_dags", "tests", "__pycache__"})
@@ -174,14 +174,6 @@ def airflow_bases() -> dict[Kind, type]:
         Kind.TRIGGER: BaseTrigger,
         Kind.NOTIFIER: BaseNotifier,
     }
-
-
-def is_airflow_core(cls: type) -> bool:
-    """Whether a class belongs to Airflow itself (or Python) rather than to a provider or our package."""
-    module = getattr(cls, "__module__", "") or ""
-    if module.startswith("airflow.providers."):
-        return False
-    return module in {"builtins", "abc", "typing"} or module == "airflow" or module.startswith("airflow.")
 
 
 def is_transfer_name(name: str, module: str) -> bool:

@@ -20,11 +20,11 @@ from typing import Any
 from airflow_catalog.collect.discover import (
     FoundClass,
     ModuleSource,
-    is_airflow_core,
     load_object,
     written_name,
 )
 from airflow_catalog.collect.examples import ExampleIndex
+from airflow_catalog.collect.hook_forms import form_from_hook, generic_bases
 from airflow_catalog.model import docstrings
 from airflow_catalog.model.catalog import (
     CatalogEntry,
@@ -36,7 +36,7 @@ from airflow_catalog.model.catalog import (
     Parameter,
     SourceLocation,
 )
-from airflow_catalog.pages.connections import form_from_hook, generic_bases
+from airflow_catalog.model.names import is_airflow_core
 
 HOOK_ATTRIBUTES = ("conn_type", "conn_name_attr", "default_conn_name", "hook_name")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -216,7 +216,7 @@ def _passing_chain(cls: type) -> Iterator[type]:
     ``AwsBaseOperator`` in ``GlueJobOperator``'s MRO).
     """
     for klass in cls.__mro__:
-        if is_airflow_core(klass):
+        if is_airflow_core(klass.__module__):
             continue
         yield klass
         init = klass.__dict__.get("__init__")
@@ -244,7 +244,7 @@ def _runtime_declared(cls: type, context: PackageContext) -> tuple[list[_Declare
         for parameter in own:
             if parameter.name not in declared:
                 declared[parameter.name] = parameter
-                if is_airflow_core(klass):
+                if is_airflow_core(klass.__module__):
                     airflow_params[parameter.name] = parameter
         if not passes_on:
             break
@@ -261,7 +261,7 @@ def _init_parameters(klass: type, context: PackageContext) -> tuple[tuple[_Decla
         return cached
     origin = f"{klass.__module__}.{klass.__qualname__}"
     signature = _signature(klass.__dict__["__init__"])
-    core = is_airflow_core(klass)
+    core = is_airflow_core(klass.__module__)
     node = None if core else _class_node(klass, context)
     if signature is None:
         static = tuple(_static_declared(node, origin)) if node is not None else ()
@@ -468,7 +468,7 @@ def _resolved_bases(node: ast.ClassDef, source: ModuleSource, include_core: bool
     for base in node.bases:
         written = written_name(base)
         obj = load_object(source.resolve(written)) if written else None
-        if isinstance(obj, type) and (include_core or not is_airflow_core(obj)):
+        if isinstance(obj, type) and (include_core or not is_airflow_core(obj.__module__)):
             yield obj
 
 
@@ -685,13 +685,13 @@ def _hook_path(written: str, source: ModuleSource) -> str | None:
         for part in written.split("."):
             obj = getattr(obj, part, None)
         if isinstance(obj, type):
-            return None if is_airflow_core(obj) else f"{obj.__module__}.{obj.__qualname__}"
+            return None if is_airflow_core(obj.__module__) else f"{obj.__module__}.{obj.__qualname__}"
         if obj is not None:
             return None  # a variable or function whose name ends in Hook, not a class
     path = source.resolve(written)
     if path.startswith(f"{source.name}.") and path.removeprefix(f"{source.name}.") not in source.classes:
         return None  # neither imported at module level nor defined here: a name we cannot place
-    return None if path.startswith("airflow.") and not path.startswith("airflow.providers.") else path
+    return None if is_airflow_core(path) else path
 
 
 def _hook_identity(

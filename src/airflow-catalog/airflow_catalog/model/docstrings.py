@@ -118,3 +118,12 @@ def replacement_in(text: str) -> str | None:
 def plain_text(text: str) -> str:
     """Replace Sphinx roles (``:class:`~a.B```) by their target text so a message reads as prose."""
     return _ROLE.sub(lambda m: m.group("target").strip() or (m.group("link") or ""), text)
+
+
+def rst_escape(text: str) -> str:
+    """Escape text so reStructuredText shows it verbatim on one line.
+
+    Every punctuation character is backslash-escaped: docutils removes the backslashes, and no
+    character can then start markup (an inline role, a comment, a list item, a table border).
+    """
+    return re.sub(r"([^\w\s])", r"\\\1", " ".join(text.split()))

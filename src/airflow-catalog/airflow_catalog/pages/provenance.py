@@ -9,7 +9,6 @@ For our own package the source link points into the repository at the release's 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, distribution
@@ -17,8 +16,8 @@ from importlib.metadata import PackageNotFoundError, distribution
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from airflow_catalog.model.catalog import Catalog, CatalogEntry, PackageInfo
-from airflow_catalog.pages.render import GENERATED_DIR, class_docname, package_docname, rst_escape
+from airflow_catalog.model.catalog import CatalogEntry, PackageInfo
+from airflow_catalog.pages.rst import rst_escape
 
 #: ``Project-URL`` labels that name the source code, normalised as PEP 753 says (lower case, no
 #: punctuation or spaces); the first one a distribution declares wins.
@@ -153,9 +152,6 @@ def source_link(entry: CatalogEntry, package: PackageInfo | None, settings: Sour
     return project_source_url(package.distribution)
 
 
-# --- pages ---------------------------------------------------------------------------------------------
-
-
 def source_section(entry: CatalogEntry, package: PackageInfo | None, settings: SourceSettings) -> str:
     """Return the reStructuredText of a class page's "Source" section."""
     url = source_link(entry, package, settings)
@@ -198,43 +194,3 @@ def package_section(package: PackageInfo) -> str:
     if provenance.source_url:
         lines.append(f"Source: `{rst_escape(provenance.source_url)} <{provenance.source_url}>`__\n")
     return "\n".join(lines) + "\n"
-
-
-def with_provenance(texts: Mapping[str, str], catalog: Catalog, settings: SourceSettings) -> dict[str, str]:
-    """Add the source section to every class page and the install section to every package page.
-
-    The source section goes before the history section or autodoc's reference; the install section
-    goes before the package's table of counts.
-
-    :param texts: the generated pages by file name.
-    :param catalog: the catalog being built.
-    :param settings: how our own sources are linked.
-    :returns: the pages with the sections added.
-    """
-    result = dict(texts)
-    packages = {package.import_name: package for package in catalog.packages}
-    for entry in catalog.entries:
-        name = _file_name(class_docname(entry.import_path))
-        if name not in result:
-            continue
-        section = source_section(entry, packages.get(entry.package), settings)
-        result[name] = _insert_before(
-            result[name], (".. rubric:: History", "Reference\n---------\n"), section
-        )
-    for package in catalog.packages:
-        name = _file_name(package_docname(package.import_name))
-        if name in result:
-            result[name] = _insert_before(result[name], (".. list-table::",), package_section(package))
-    return result
-
-
-def _file_name(docname: str) -> str:
-    return docname.removeprefix(GENERATED_DIR + "/") + ".rst"
-
-
-def _insert_before(text: str, markers: tuple[str, ...], section: str) -> str:
-    for marker in markers:
-        position = text.find(marker)
-        if position >= 0:
-            return text[:position] + section + text[position:]
-    return text + "\n" + section

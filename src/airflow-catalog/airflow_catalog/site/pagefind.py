@@ -21,6 +21,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from airflow_catalog.files import BUILD_INFO, swap_folder
+
 #: The search bundle's folder inside the site.
 BUNDLE = "pagefind"
 #: Parts of a page that are chrome, not content: the ``¶`` after each heading and the copy button.
@@ -36,7 +38,6 @@ REQUIRED_FILES = (
     "pagefind-worker.js",
 )
 #: Written by :mod:`airflow_catalog.sphinxext.versioning` when the Sphinx build finished cleanly.
-BUILD_INFO = "build-info.json"
 
 
 class SearchIndexError(RuntimeError):
@@ -81,7 +82,9 @@ def index_site(site: Path) -> IndexReport:
     try:
         _run_pagefind(site, staged)
         pages = searchable_pages(staged)
-        _swap(staged, site / BUNDLE)
+        if not staged.is_dir():
+            raise SearchIndexError(f"Pagefind wrote no bundle to {staged}")
+        swap_folder(staged, site / BUNDLE)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
     return IndexReport(pages=pages, seconds=time.perf_counter() - started, bundle=site / BUNDLE)
@@ -142,14 +145,3 @@ def _run_pagefind(site: Path, output: Path) -> None:
     if process.returncode:
         output_text = (process.stderr or process.stdout).strip()[-2000:]
         raise SearchIndexError(f"Pagefind could not index {site} (exit {process.returncode}): {output_text}")
-
-
-def _swap(staged: Path, bundle: Path) -> None:
-    """Put the new bundle in place; the old one is gone for only the time of two renames."""
-    if not staged.is_dir():
-        raise SearchIndexError(f"Pagefind wrote no bundle to {staged}")
-    trash = bundle.with_name(f".{BUNDLE}-old-{uuid.uuid4().hex}")
-    if bundle.exists():
-        bundle.rename(trash)
-    staged.rename(bundle)
-    shutil.rmtree(trash, ignore_errors=True)

@@ -27,85 +27,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from watchfiles import DefaultFilter, watch
 
-#: Imported by the warm process besides the configured extensions: what every catalog build
-#: imports (Sphinx, the catalog's own machinery, Airflow's task SDK that every operator imports).
-WARM_MODULES = (
-    "sphinx.cmd.build",
-    "sphinx.application",
-    "sphinx.builders.html",
-    "airflow_catalog.collect.catalog",
-    "airflow_catalog.changes.history",
-    "airflow_catalog.pages.provenance",
-    "airflow_catalog.site.pagefind",
-    "airflow.sdk",
-)
 #: Folders whose changes never call for a rebuild: build output and the pages the catalog writes.
 IGNORED_FOLDERS = ("_build", "_generated", ".venv", "node_modules")
-
-
-def site_settings(source: Path) -> dict[str, Any]:
-    """Evaluate ``conf.py`` of ``source`` the way Sphinx does and return its names."""
-    from sphinx.config import eval_config_file
-    from sphinx.util.tags import Tags
-
-    return eval_config_file(source / "conf.py", Tags())
-
-
-def warm_up(source: Path) -> set[Path]:
-    """Import what a build of ``source`` imports before it reads its first page.
-
-    :param source: the Sphinx source folder (holds ``conf.py``).
-    :returns: every file this process has loaded so far (``conf.py`` included): when one of them
-        changes, this process is stale.
-    """
-    for name in WARM_MODULES:
-        # A site without Airflow (or a missing optional part) is still served: it builds colder.
-        if importlib.util.find_spec(name.split(".")[0]) is not None:
-            importlib.import_module(name)
-    for extension in site_settings(source).get("extensions", []):
-        importlib.import_module(extension)
-    analyze_airflow_bases()
-    return loaded_files() | {(source / "conf.py").resolve()}
-
-
-def analyze_airflow_bases() -> None:
-    """Parse, once, the source of the classes every operator, sensor and hook inherits from.
-
-    autodoc parses the module of each class in a documented class's MRO (Sphinx's ``ModuleAnalyzer``,
-    cached per process by module name): for one operator's page, ``BaseOperator``'s modules and
-    ``typing`` are most of the page's reading time. Parsed here, every forked rebuild inherits them;
-    they are files this process loaded, so a change to one starts it over (:func:`restart`).
-    """
-    from sphinx.errors import PycodeError
-    from sphinx.pycode import ModuleAnalyzer
-
-    try:
-        from airflow.sdk import BaseHook, BaseNotifier, BaseOperator, BaseSensorOperator
-    except ImportError:
-        return
-    modules = {
-        cls.__module__
-        for base in (BaseOperator, BaseSensorOperator, BaseHook, BaseNotifier)
-        for cls in base.__mro__
-    }
-    for module in sorted(modules):
-        # A module without source (builtins) has nothing to parse, for autodoc either.
-        with contextlib.suppress(PycodeError):
-            ModuleAnalyzer.for_module(module).analyze()
-
-
-def loaded_files() -> set[Path]:
-    """Return the source files of every module this process has imported."""
-    files = set()
-    for module in list(sys.modules.values()):
-        location = getattr(module, "__file__", None)
-        if location:
-            files.add(Path(location).resolve())
-    return files
 
 
 def rebuild(build: Callable[[], int]) -> int:
@@ -249,13 +176,24 @@ def restart_after_a_change(batches: queue.Queue[set[Path]], problem: str) -> NoR
     restart("Something changed")
 
 
-def serve_and_rebuild(source: Path, site: Path, port: int, build: Callable[[], int]) -> int:
+def serve_and_rebuild(
+    source: Path,
+    site: Path,
+    port: int,
+    build: Callable[[], int],
+    warm_up: Callable[[Path], set[Path]],
+    catalogued_packages: Callable[[Path], list[str]],
+) -> int:
     """Build the site, serve it on 127.0.0.1 and rebuild it on every change, until interrupted.
 
     :param source: the Sphinx source folder.
     :param site: the built site that is served.
     :param port: the port (0: any free one).
     :param build: builds ``source`` into ``site``; runs in a warm child for every build.
+    :param warm_up: imports what a build of ``source`` imports and returns the files it loaded
+        (:func:`airflow_catalog.sphinxext.warm.warm_up`).
+    :param catalogued_packages: the import names ``source``'s ``conf.py`` catalogues, whose folders
+        are watched too (:func:`airflow_catalog.sphinxext.warm.catalogued_packages`).
     :returns: 0 when interrupted.
     """
     import functools
@@ -263,7 +201,7 @@ def serve_and_rebuild(source: Path, site: Path, port: int, build: Callable[[], i
 
     # Watching starts first, so nothing saved during the warm-up or the first build is missed.
     try:
-        packages = site_settings(source).get("catalog_packages", [])
+        packages = catalogued_packages(source)
     except Exception as error:  # conf.py may raise anything; the fix is the user's
         restart_after_a_change(watch_in_background([source]), f"{source / 'conf.py'} failed: {error}")
     batches = watch_in_background([source, *package_folders(packages)])

@@ -10,7 +10,7 @@ pages' tables of :mod:`airflow_catalog.sphinxext.connection_builder`). The rows 
 page's text as one JSON array a line, so the text changes whenever a row does, which is what makes
 Sphinx read the page again.
 
-Every class page lives in ``catalog/_generated/`` (:func:`~airflow_catalog.pages.render.class_docname`), so
+Every class page lives in ``catalog/_generated/`` (:func:`~airflow_catalog.pages.class_docname`), so
 a link is the relative path from the listing page; ``tests/site/test_site_build.py`` checks that every
 link of the built site resolves.
 """
@@ -27,7 +27,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from airflow_catalog.pages.render import class_docname
+from airflow_catalog.model.names import class_docname
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def class_table_html(rows: list[list[str]], with_kind: bool, docname: str) -> st
 
 
 class CatalogClassesDirective(SphinxDirective):
-    """``.. catalog-classes::``: the rows as :func:`~airflow_catalog.pages.render.class_rows` writes them.
+    """``.. catalog-classes::``: the rows as :func:`~airflow_catalog.pages.rst.class_rows` writes them.
 
     The ``kind`` flag adds the kind column. Search (Pagefind) skips the table: the same names and
     summaries are on the class pages, which a query should find instead of every list of them.

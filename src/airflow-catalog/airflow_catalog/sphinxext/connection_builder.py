@@ -27,7 +27,8 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.writers.html5 import HTML5Translator
 
 from airflow_catalog import __version__
-from airflow_catalog.pages import render
+from airflow_catalog.model.index import CatalogIndex
+from airflow_catalog.model.names import class_docname
 from airflow_catalog.pages.connections import (
     ConnectionUse,
     GenericGroup,
@@ -56,7 +57,7 @@ def _digest(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def _page_data(conn_type: str, index: render.CatalogIndex) -> dict[str, Any]:
+def _page_data(conn_type: str, index: CatalogIndex) -> dict[str, Any]:
     """Everything a builder directive shows for ``conn_type``: what its digest covers."""
     uses = connection_uses(conn_type, index)
     return {
@@ -110,7 +111,7 @@ class ConnectionBuilderDirective(SphinxDirective):
         result.append(connection_builder("", data=data["builder"]))
         return result
 
-    def uses_section(self, conn_type: str, index: render.CatalogIndex) -> list[nodes.Node]:
+    def uses_section(self, conn_type: str, index: CatalogIndex) -> list[nodes.Node]:
         """Return the table of hooks and parameters that take a connection id of this type."""
         rows: list[list[str]] = []
         for hook in implementing_hooks(conn_type, index):
@@ -155,7 +156,7 @@ class ConnectionBuilderDirective(SphinxDirective):
                 self.env.current_document.docname,
                 "std",
                 "doc",
-                "/" + render.class_docname(group.base),
+                "/" + class_docname(group.base),
                 nodes.inline(group.name, group.name),
             )
             if group.entry is not None

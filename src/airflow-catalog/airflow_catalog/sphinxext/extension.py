@@ -35,9 +35,20 @@ from sphinx.util.parsing import nested_parse_to_nodes
 from sphinx.writers.html5 import HTML5Translator
 
 from airflow_catalog import __version__
+from airflow_catalog.collect.module_files import module_file
 from airflow_catalog.model.catalog import Catalog, CatalogEntry, ImportProblem, Parameter, Severity
-from airflow_catalog.pages import render
+from airflow_catalog.model.index import CatalogIndex
+from airflow_catalog.model.names import (
+    CONSTRUCTOR_KINDS,
+    GENERATED_DIR,
+    class_docname,
+    connection_docname,
+    is_airflow_core,
+)
+from airflow_catalog.pages.class_page import PageContext, parameters_by_origin
 from airflow_catalog.pages.diagrams import draw_svgs, operator_diagram
+from airflow_catalog.pages.rst import plain_text
+from airflow_catalog.pages.site import page_texts, write_pages
 from airflow_catalog.sphinxext.class_tables import CatalogClassesDirective
 from airflow_catalog.sphinxext.xrefs import (
     DocstringDispatcher,
@@ -173,13 +184,13 @@ class CatalogState:
     """
 
     catalog: Catalog
-    index: render.CatalogIndex
+    index: CatalogIndex
     upstream_docs: dict[str, str] = field(default_factory=dict)
     policy: ReferencePolicy = field(init=False)
 
     def __post_init__(self) -> None:
         own = [package.import_name for package in self.catalog.packages if package.is_own]
-        pages = {render.class_docname(path): path for path in self.index.by_path}
+        pages = {class_docname(path): path for path in self.index.by_path}
         self.policy = ReferencePolicy(self.upstream_docs, own, pages)
 
 
@@ -218,7 +229,7 @@ def report_import_problems(catalog: Catalog, strict: bool) -> None:
 
 def _problem_location(problem: ImportProblem) -> str | None:
     # A string holding ``:`` is used by Sphinx as it is; without one it would be read as a docname.
-    path = render.module_file(problem.module)
+    path = module_file(problem.module)
     return f"{path}:{problem.line or 1}" if path else None
 
 
@@ -228,9 +239,9 @@ def generate(app: Sphinx) -> None:
     # Beside the doctrees: it lives and dies with the build's other saved state.
     catalog = collect(config, cache=Path(app.doctreedir) / "airflow-catalog-cache.json")
     report_import_problems(catalog, config.strict)
-    index = render.CatalogIndex.of(catalog)
+    index = CatalogIndex.of(catalog)
     upstream_docs = {
-        render.class_docname(entry.import_path): provider_docs_url(entry.package)
+        class_docname(entry.import_path): provider_docs_url(entry.package)
         for entry in catalog.entries
         if not index.is_own(entry)
     }
@@ -238,9 +249,7 @@ def generate(app: Sphinx) -> None:
     _STATES[str(app.srcdir)] = state
     UndefinedSubstitutionsAsText.upstream_docs = frozenset(upstream_docs)
     install_log_filter(lambda: _current_doc(app), frozenset(upstream_docs))
-    report = render.write_pages(
-        page_texts_with_history(app, catalog), Path(app.srcdir) / render.GENERATED_DIR
-    )
+    report = write_pages(generated_texts(app, index), Path(app.srcdir) / GENERATED_DIR)
     predraw_diagrams(app, index)
     logger.info(
         "catalog: %d classes from %d packages; %d pages written, %d unchanged, %d removed",
@@ -256,8 +265,8 @@ def generate(app: Sphinx) -> None:
         app.add_js_file("catalog.js", defer="defer")
 
 
-def page_texts_with_history(app: Sphinx, catalog: Catalog) -> dict[str, str]:
-    """Return the generated pages with each class's history and source, tombstones and install lines.
+def generated_texts(app: Sphinx, index: CatalogIndex) -> dict[str, str]:
+    """Return every generated page: class pages with their source and history, tombstones, indexes.
 
     :raises ExtensionError: when the history folder or the source URL template cannot be used.
     """
@@ -265,7 +274,7 @@ def page_texts_with_history(app: Sphinx, catalog: Catalog) -> dict[str, str]:
     from airflow_catalog.pages import provenance
 
     config = app.config
-    # The version being built comes from versioning_ext when it is loaded.
+    # The version being built comes from the versioning extension when it is loaded.
     version = str(config.catalog_version) if "catalog_version" in config else "dev"
     folder = config.catalog_history_dir
     settings = provenance.SourceSettings(config.catalog_source_url or "", config.catalog_source_ref or "main")
@@ -274,9 +283,8 @@ def page_texts_with_history(app: Sphinx, catalog: Catalog) -> dict[str, str]:
         published = history.load_published(Path(app.confdir, folder) if folder else None)
     except (history.HistoryError, provenance.ProvenanceError) as error:
         raise ExtensionError(str(error)) from error
-    texts = render.page_texts(catalog)
-    texts = history.with_history(texts, history.build_history(published, catalog, version), catalog)
-    return provenance.with_provenance(texts, catalog, settings)
+    classes = history.build_history(published, index.catalog, version)
+    return page_texts(PageContext(index, classes, settings))
 
 
 def diagram_options(docname: str) -> dict[str, Any]:
@@ -284,7 +292,7 @@ def diagram_options(docname: str) -> dict[str, Any]:
     return {"docname": docname}
 
 
-def predraw_diagrams(app: Sphinx, index: render.CatalogIndex) -> None:
+def predraw_diagrams(app: Sphinx, index: CatalogIndex) -> None:
     """Draw every class page's diagram that is not drawn yet, with one ``dot`` process.
 
     The files get the names ``sphinx.ext.graphviz`` gives them (a hash of the source, the node's
@@ -300,7 +308,7 @@ def predraw_diagrams(app: Sphinx, index: render.CatalogIndex) -> None:
         code = operator_diagram(entry, index.hooks)
         if code is None:
             continue
-        options = diagram_options(render.class_docname(entry.import_path))
+        options = diagram_options(class_docname(entry.import_path))
         key = "".join((code, str(options), str(config.graphviz_dot), str(config.graphviz_dot_args)))
         path = images / f"graphviz-{hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()}.svg"
         if not path.is_file():
@@ -317,7 +325,7 @@ def _current_doc(app: Sphinx) -> str | None:
 
 def install_dispatcher(app: Sphinx, docname: str, source: list[str]) -> None:
     """At ``source-read`` of a generated page: the docstring fallbacks for this page's parse."""
-    if not docname.startswith(render.GENERATED_DIR + "/"):
+    if not docname.startswith(GENERATED_DIR + "/"):
         return
     state = state_of(app.env)
     upstream = state is not None and docname in state.upstream_docs
@@ -346,11 +354,11 @@ def forget_module_dependencies(app: Sphinx, doctree: nodes.document) -> None:
     """
     docname = app.env.current_document.docname
     state = state_of(app.env)
-    if state is None or not docname.startswith(render.GENERATED_DIR + "/"):
+    if state is None or not docname.startswith(GENERATED_DIR + "/"):
         return
-    entry = state.index.by_path.get(docname.removeprefix(render.GENERATED_DIR + "/"))
+    entry = state.index.by_path.get(docname.removeprefix(GENERATED_DIR + "/"))
     dependencies = app.env.dependencies.get(docname)
-    if entry is not None and entry.kind in render.CONSTRUCTOR_KINDS and dependencies:
+    if entry is not None and entry.kind in CONSTRUCTOR_KINDS and dependencies:
         dependencies.difference_update({dep for dep in dependencies if str(dep).endswith(".py")})
 
 
@@ -503,12 +511,12 @@ class CatalogEntryDirective(SphinxDirective):
         The bases come in MRO order; Airflow's own (``BaseOperator``, ``BaseSensorOperator``) are
         folded by default: every task accepts them, and their list is long.
         """
-        own, inherited = render.parameters_by_origin(entry)
+        own, inherited = parameters_by_origin(entry)
         result = self.parameters(dataclasses.replace(entry, parameters=own)) if own else []
         for origin, parameters in inherited.items():
             short = origin.rsplit(".", 1)[-1]
             count = f"{len(parameters)} parameter{'s' * (len(parameters) != 1)}"
-            folded = render.is_airflow_origin(origin)
+            folded = is_airflow_core(origin)
             summary = html.escape(f"Inherited from {short} ({count})")
             # Folded (Airflow's bases) is also left out of the search index: the same text on every
             # operator page ranked Bash and HITL operators above HTTP ones for "http".
@@ -535,7 +543,7 @@ class CatalogEntryDirective(SphinxDirective):
         """One row of the parameters table."""
         # Plain text: the reference below renders the same description with its links, and parsing
         # every description again would cost each page a docutils state machine per parameter.
-        text = render.plain_text(parameter.description)
+        text = plain_text(parameter.description)
         description: list[nodes.Node] = [nodes.paragraph(text, text)] if text else []
         if parameter.origin and parameter.origin != entry.import_path:
             paragraph = nodes.paragraph("", "Inherited from ", classes=["catalog-origin"])
@@ -586,7 +594,7 @@ class CatalogEntryDirective(SphinxDirective):
             self.env.current_document.docname,
             "std",
             "doc",
-            "/" + render.connection_docname(conn_type),
+            "/" + connection_docname(conn_type),
             nodes.literal(conn_type, conn_type),
         )
 
@@ -651,7 +659,7 @@ def folded_parameters_html(parameters: tuple[Parameter, ...]) -> str:
     """
     rows = []
     for index, parameter in enumerate(parameters):
-        description = render.plain_text(parameter.description)
+        description = plain_text(parameter.description)
         cells = [
             _code_html(parameter.name),
             _code_html(parameter.type) if parameter.type else "",
@@ -776,7 +784,7 @@ class CatalogFindingsDirective(SphinxDirective):
             self.env.current_document.docname,
             "std",
             "doc",
-            "/" + render.class_docname(import_path),
+            "/" + class_docname(import_path),
             nodes.inline(name, name),
         )
 

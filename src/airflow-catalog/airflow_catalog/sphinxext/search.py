@@ -91,7 +91,7 @@ def page_filters(app: Sphinx, pagename: str) -> dict[str, list[str]]:
 
 
 def _filters_by_page(app: Sphinx) -> dict[str, dict[str, list[str]]]:
-    from airflow_catalog.pages import render
+    from airflow_catalog.model.names import class_docname
     from airflow_catalog.sphinxext.extension import state_of
 
     state = state_of(app.env)
@@ -103,5 +103,5 @@ def _filters_by_page(app: Sphinx) -> dict[str, dict[str, list[str]]]:
         conn_types = list(state.index.conn_types.get(entry.import_path, ()))
         if conn_types:
             filters[CONNECTION_TYPE] = conn_types
-        result[render.class_docname(entry.import_path)] = filters
+        result[class_docname(entry.import_path)] = filters
     return result

@@ -37,13 +37,13 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from airflow_catalog import __version__
+from airflow_catalog.files import BUILD_INFO
 from airflow_catalog.model.catalog import Catalog
 from airflow_catalog.publish.versions import DEV, STABLE, VersionError, normalise_version
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
-BUILD_INFO = "build-info.json"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
