@@ -27,7 +27,7 @@ from airflow_catalog.model.catalog import (
 )
 from airflow_catalog.model.index import CatalogIndex
 from airflow_catalog.pages.connections import builder_data, connection_uses, scheme
-from airflow_catalog.sphinxext.extension import json_for_script
+from airflow_catalog.sphinxext.doctree import json_for_script
 
 SCHEMA = json.loads(
     files("airflow_catalog.model").joinpath("catalog.schema.json").read_text(encoding="utf-8")

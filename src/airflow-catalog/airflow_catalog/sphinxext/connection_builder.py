@@ -38,7 +38,8 @@ from airflow_catalog.pages.connections import (
     implementing_hooks,
 )
 from airflow_catalog.sphinxext.class_tables import class_link_html, code_html, html_table
-from airflow_catalog.sphinxext.extension import json_for_script, reference, state_of
+from airflow_catalog.sphinxext.doctree import json_for_script, reference
+from airflow_catalog.sphinxext.state import state_of
 
 logger = logging.getLogger(__name__)
 

@@ -92,7 +92,7 @@ def page_filters(app: Sphinx, pagename: str) -> dict[str, list[str]]:
 
 def _filters_by_page(app: Sphinx) -> dict[str, dict[str, list[str]]]:
     from airflow_catalog.model.names import class_docname
-    from airflow_catalog.sphinxext.extension import state_of
+    from airflow_catalog.sphinxext.state import state_of
 
     state = state_of(app.env)
     if state is None:  # the catalog extension is not loaded: no class pages, no filters

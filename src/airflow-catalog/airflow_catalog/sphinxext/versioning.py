@@ -209,7 +209,9 @@ def current_catalog(app: Sphinx) -> Catalog:
 
     :returns: that catalog, or one collected from ``catalog_packages`` once per process.
     """
-    from airflow_catalog.sphinxext.extension import collect, read_config, state_of
+    from airflow_catalog.sphinxext.config import read_config
+    from airflow_catalog.sphinxext.events import collect
+    from airflow_catalog.sphinxext.state import state_of
 
     state = state_of(app.env)
     if state is not None:
