@@ -7,7 +7,6 @@ then draws its header from the collected entry (:mod:`~airflow_catalog.sphinxext
 
 from __future__ import annotations
 
-import os
 import warnings
 from typing import Any
 
@@ -15,6 +14,7 @@ from sphinx.application import Sphinx
 
 from airflow_catalog import __version__
 from airflow_catalog.sphinxext.class_tables import CatalogClassesDirective
+from airflow_catalog.sphinxext.config import CATALOG, register
 from airflow_catalog.sphinxext.directives import (
     CatalogFinderDirective,
     CatalogFindingsDirective,
@@ -49,51 +49,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.graphviz")
     app.setup_extension("airflow_catalog.sphinxext.connection_builder")  # connection pages use its directive
     app.setup_extension("airflow_catalog.sphinxext.gc_tuning")
-    app.add_config_value(
-        "catalog_packages", [], "env", types=frozenset({Any}), description="import names to catalogue"
-    )
-    app.add_config_value(
-        "catalog_exclude",
-        [],
-        "env",
-        types=frozenset({Any}),
-        description="modules to leave out, with their submodules",
-    )
-    app.add_config_value(
-        "catalog_strict",
-        False,
-        "env",
-        types=frozenset({Any}),
-        description="a module that fails to import fails the build",
-    )
-    app.add_config_value(
-        "catalog_own_packages",
-        None,
-        "env",
-        types=frozenset({Any}),
-        description="import names of our own packages (errors, not notes)",
-    )
-    app.add_config_value(
-        "catalog_history_dir",
-        lambda _config: os.environ.get("CATALOG_HISTORY_DIR", ""),
-        "env",
-        types=frozenset({str}),
-        description="folder of <version>/catalog.json files of the published versions (class history)",
-    )
-    app.add_config_value(
-        "catalog_source_url",
-        "",
-        "env",
-        types=frozenset({str}),
-        description="our classes' source link: a template with {ref}, {path} and {line}",
-    )
-    app.add_config_value(
-        "catalog_source_ref",
-        lambda _config: os.environ.get("CATALOG_SOURCE_REF", "main"),
-        "env",
-        types=frozenset({str}),
-        description="the tag or commit the source links point at",
-    )
+    register(app, CATALOG)
     app.add_directive("catalog-entry", CatalogEntryDirective)
     app.add_directive("catalog-finder", CatalogFinderDirective)
     app.add_directive("catalog-findings", CatalogFindingsDirective)

@@ -21,7 +21,6 @@ Configuration (the defaults read the environment, so CI needs no change to ``con
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -40,6 +39,7 @@ from airflow_catalog import __version__
 from airflow_catalog.files import BUILD_INFO
 from airflow_catalog.model.catalog import Catalog
 from airflow_catalog.publish.versions import DEV, STABLE, VersionError, normalise_version
+from airflow_catalog.sphinxext.config import VERSIONING, register
 
 logger = logging.getLogger(__name__)
 
@@ -48,26 +48,7 @@ HERE = Path(__file__).parent
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the configuration values, the switcher's files and the page of changes."""
-    app.add_config_value(
-        "catalog_version",
-        lambda _config: os.environ.get("DOCS_VERSION") or DEV,
-        "html",
-        types=frozenset({str}),
-    )
-    app.add_config_value("catalog_site_url", "", "html", types=frozenset({str}))
-    app.add_config_value(
-        "catalog_previous_json",
-        lambda _c: os.environ.get("CATALOG_PREVIOUS_JSON", ""),
-        "env",
-        types=frozenset({str}),
-    )
-    app.add_config_value(
-        "catalog_previous_version",
-        lambda _c: os.environ.get("CATALOG_PREVIOUS_VERSION", ""),
-        "env",
-        types=frozenset({str}),
-    )
-    app.add_config_value("catalog_current_json", "", "env", types=frozenset({str}))
+    register(app, VERSIONING)
     app.add_directive("catalog-changes", CatalogChangesDirective)
     app.connect("config-inited", check_config)
     app.connect("builder-inited", forget_build_info)
