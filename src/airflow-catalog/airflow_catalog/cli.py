@@ -26,6 +26,30 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
+    p = verbs.add_parser(
+        "init",
+        help="start a catalog project in DIR: conf.py, pages, requirements.txt and a GitHub workflow",
+        description=(
+            "Write a catalog project into DIR (created when missing): conf.py, index.md, the catalog's "
+            "landing pages, a conventions page, requirements.txt, .gitignore, and the GitHub workflow "
+            ".github/workflows/docs.yml (at the root of the git repository holding DIR, else in DIR) that "
+            "builds on pull requests and publishes each release to gh-pages. A file that exists is left "
+            "untouched and named; the missing ones are still written. Exit status: 0 when every file was "
+            "written, 1 when any existed already, 2 on a bad argument."
+        ),
+    )
+    p.add_argument("folder", metavar="DIR", help="the project's folder (the Sphinx source folder)")
+    p.add_argument(
+        "--package",
+        action="append",
+        default=[],
+        dest="packages",
+        metavar="PACKAGE",
+        help="import name to catalogue, e.g. airflow.providers.http; repeat it for several "
+        "(default: every installed Airflow provider)",
+    )
+    p.set_defaults(run=commands.init)
+
     p = verbs.add_parser("build", help="build the site with warnings as errors (the same as `make docs`)")
     p.add_argument("--source", default=".", help="the Sphinx source folder (holds conf.py)")
     p.add_argument("--output", default=DEFAULT_SITE, help="where the HTML goes")

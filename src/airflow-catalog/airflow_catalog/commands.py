@@ -150,3 +150,26 @@ def previous(args: argparse.Namespace) -> int:
     found = previous_catalog(args.target, args.version, Path(args.output), branch=args.branch)
     print(found or "")
     return 0
+
+
+def init(args: argparse.Namespace) -> int:
+    """Write a catalog project into ``DIR``, naming each file written and each one left as it was.
+
+    :returns: 0 when every file was written, 1 when any existed and was left untouched, 2 when the
+        arguments name no package to catalogue.
+    """
+    from airflow_catalog.init_project import init_project, project_paths
+
+    folder = Path(args.folder)
+    try:
+        written = init_project(folder, args.packages)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    skipped = [path for path in project_paths(folder) if path not in written]
+    for path in written:
+        print(f"wrote {path}")
+    for path in skipped:
+        print(f"skipped {path}: it exists, left untouched", file=sys.stderr)
+    print(f"Next: airflow-catalog build --source {args.folder}")
+    return 1 if skipped else 0
