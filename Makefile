@@ -15,8 +15,8 @@ test:  ## set everything up, run every test
 serve:  ## build the site, serve it on http://127.0.0.1:8000/ and rebuild it on every change
 	$(SETUP) docs && $(RUN) python -m airflow_catalog serve --watch
 
-lint:  ## ruff and mypy
-	$(SETUP) lint && $(RUN) ruff check . && $(RUN) ruff format --check . && $(RUN) mypy
+lint:  ## ruff, mypy and the import contracts of the catalog generator's stages
+	$(SETUP) lint && $(RUN) ruff check . && $(RUN) ruff format --check . && $(RUN) mypy && $(RUN) lint-imports
 
 bench:  ## benchmarks, each printed as a table beside its baseline
 	$(SETUP) bench && $(RUN) python -m bench

@@ -20,6 +20,9 @@ extensions = [
     "airflow_catalog.sphinxext.connection_builder",
     "airflow_catalog.sphinxext.versioning",
     "airflow_catalog.sphinxext.search",
+    # The catalog generator's own reference pages, drawn from its code.
+    "airflow_catalog.sphinxext.reference",
+    "sphinxarg.ext",
 ]
 
 # The repository root is the source folder: only these hold pages.

@@ -1,4 +1,4 @@
-"""The code is ruff- and mypy-clean: checked in the test suite so that CI enforces what ``make lint`` says."""
+"""The code is ruff- and mypy-clean and keeps its import contracts: CI enforces what ``make lint`` says."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ TOOLS = Path(sys.executable).parent
         ["ruff", "check", "--output-format", "concise", "."],
         ["ruff", "format", "--check", "."],
         ["mypy"],
+        ["lint-imports"],
     ],
-    ids=["ruff-check", "ruff-format", "mypy"],
+    ids=["ruff-check", "ruff-format", "mypy", "import-contracts"],
 )
 def test_the_code_is_clean(command: list[str]) -> None:
     proc = subprocess.run(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -22,11 +21,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from site_build import SiteBuild, assert_built_cleanly
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: The sidebar's sections, in order (the captions of the landing page's toctrees).
-SIDEBAR_CAPTIONS = ["Principles", "Conventions", "Architecture", "Catalog", "Guides"]
+SIDEBAR_CAPTIONS = ["Principles", "Conventions", "Architecture", "Catalog", "Catalog generator", "Guides"]
 #: The hand-written diagrams and the page that draws each, by the graph name in its .dot file.
 DIAGRAM_PAGES = {
     "airflow_components": "docs/architecture",
@@ -34,6 +34,7 @@ DIAGRAM_PAGES = {
     "hooks_operators_transfers": "docs/architecture",
     "docs_pipeline": "docs/architecture",
     "dag_testing_questions": "docs/testing",
+    "catalog_generator_stages": "docs/catalog-generator/how-it-works",
 }
 #: Graphviz shrinks a drawing wider than the graph's ``size`` (the content column, about 800 px);
 #: below this factor its 12 pt labels fall under about 11 px and stop being comfortable to read.
@@ -43,89 +44,6 @@ RULE_IDS = [f"cat{number:03d}" for number in range(1, 11)]
 LINK_ATTRIBUTES = {"href", "src", "data"}
 SVG_NS = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-
-
-@dataclass(frozen=True)
-class SiteBuild:
-    """A repository copy, its built HTML, and what the build printed."""
-
-    source: Path
-    html: Path
-    output: str
-
-
-def copy_repository(destination: Path) -> None:
-    """Copy what git would see in a clone, plus new files not yet committed and not ignored.
-
-    :param destination: an empty folder.
-    """
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for relative in filter(None, listed.split("\0")):
-        source = REPO_ROOT / relative
-        if not source.is_file():  # deleted in the work tree but still in the index
-            continue
-        target = destination / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target, follow_symlinks=False)
-
-
-def build_site(source: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m airflow_catalog build`` on a copy, importing the copy's own packages.
-
-    :param source: the repository copy.
-    :returns: the finished process, with its output as text.
-    """
-    members = (source / "src" / "etl-platform", source / "src" / "airflow-catalog")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, members))}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "airflow_catalog",
-            "build",
-            "--source",
-            str(source),
-            "--output",
-            str(source / "_build" / "html"),
-        ],
-        cwd=source,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-
-
-def assert_built_cleanly(process: subprocess.CompletedProcess[str]) -> None:
-    """Fail with Sphinx's warnings (or the end of its output) when the build failed or warned."""
-    output = process.stdout + process.stderr
-    warnings = [line for line in output.splitlines() if "WARNING" in line or "ERROR" in line]
-    assert process.returncode == 0, (
-        f"the site build failed with status {process.returncode}:\n"
-        + "\n".join(warnings)
-        + f"\n--- end of its output ---\n{process.stdout[-2000:]}"
-        + f"\n--- end of its errors ---\n{process.stderr[-3000:]}"
-    )
-    assert not warnings, "the build printed warnings:\n" + "\n".join(warnings)
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
-    source = tmp_path_factory.mktemp("repository")
-    copy_repository(source)
-    process = build_site(source)
-    assert_built_cleanly(process)
-    return SiteBuild(source=source, html=source / "_build" / "html", output=process.stdout + process.stderr)
-
-
-@pytest.fixture(scope="session")
-def rebuild(site: SiteBuild) -> subprocess.CompletedProcess[str]:
-    """The same build run a second time with nothing changed."""
-    return build_site(site.source)
 
 
 @dataclass
@@ -208,7 +126,7 @@ def test_every_page_is_built(site: SiteBuild) -> None:
     assert not missing, f"pages without HTML: {missing}"
 
 
-def test_sidebar_has_the_five_sections(site: SiteBuild) -> None:
+def test_sidebar_has_the_six_sections(site: SiteBuild) -> None:
     for page in ("index", "docs/architecture", "docs/guides/add-an-operator"):
         html = (site.html / f"{page}.html").read_text(encoding="utf-8")
         start = html.index('class="wy-menu wy-menu-vertical"')

@@ -1,4 +1,4 @@
-"""A class's page: sections produced separately and put in order in one place (:data:`SECTIONS`).
+"""A class's page: sections produced separately and put in order in one place (``SECTIONS``).
 
 The header (summary, badges, import line, parameters, connection, diagram, examples, findings) is
 drawn by the ``catalog-entry`` directive from the collected entry; the digest beside it makes the

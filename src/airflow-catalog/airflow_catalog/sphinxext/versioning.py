@@ -122,7 +122,7 @@ def _is_prerelease(version: str) -> bool:
 class CatalogChangesDirective(SphinxDirective):
     """Render "Changes in the catalog since <previous>" from the previous version's ``catalog.json``.
 
-    The current catalog is the one this build documents (see :func:`current_catalog`).
+    The current catalog is the one this build documents (see ``current_catalog``).
     """
 
     has_content = False
