@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,9 @@ def test_release_asks_for_the_least_permissions(release: dict[Any, Any]) -> None
     assert jobs["publish"]["permissions"] == {"contents": "write"}
     assert jobs["deploy"]["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     assert jobs["deploy"]["needs"] == "publish"
+    assert jobs["distributions"]["permissions"] == {"contents": "read"}
+    assert jobs["attach"]["permissions"] == {"contents": "write"}
+    assert jobs["pypi"]["permissions"] == {"id-token": "write"}
     checkouts = [
         s
         for job in jobs.values()
@@ -79,7 +84,7 @@ def test_release_asks_for_the_least_permissions(release: dict[Any, Any]) -> None
 
 def test_release_builds_with_the_previous_catalog_and_publishes_with_make(release: dict[Any, Any]) -> None:
     scripts = "\n".join(step.get("run", "") for step in release["jobs"]["publish"]["steps"])
-    assert scripts.index("python -m airflow_catalog.publish.merge --version") < scripts.index("make docs")
+    assert scripts.index("python -m airflow_catalog previous --version") < scripts.index("make docs")
     assert scripts.index("make docs") < scripts.index("make publish")
     assert "CATALOG_PREVIOUS_JSON" in scripts
 
@@ -157,3 +162,75 @@ def test_release_stops_when_the_published_tree_cannot_be_read(
     # A failed listing is not "nothing published yet": building without the history would drop it.
     _, github_env = run_history_step(release, tmp_path, "no-such-remote", succeeds=False)
     assert github_env == ""
+
+
+# --- the release's distributions ------------------------------------------------------------------
+
+
+def steps(release: dict[Any, Any], job: str) -> list[dict[str, Any]]:
+    return list(release["jobs"][job]["steps"])
+
+
+def test_only_a_published_release_ships_the_distributions(release: dict[Any, Any]) -> None:
+    jobs = release["jobs"]
+    assert jobs["distributions"]["if"] == "github.event_name == 'release'"
+    # The others run only after it, so never without it: one set of files for the release and PyPI.
+    assert jobs["attach"]["needs"] == jobs["pypi"]["needs"] == "distributions"
+    scripts = [step.get("run", "") for step in steps(release, "distributions")]
+    assert "uv build --all-packages --out-dir dist" in scripts
+    assert any(re.fullmatch(r'uvx --from "twine==[\d.]+" twine check --strict dist/\*', s) for s in scripts)
+    (upload,) = [s for s in steps(release, "distributions") if "upload-artifact" in s.get("uses", "")]
+    assert upload["with"]["path"] == "dist/" and upload["with"]["if-no-files-found"] == "error"
+    for job in ("attach", "pypi"):
+        (download,) = [s for s in steps(release, job) if "download-artifact" in s.get("uses", "")]
+        assert download["with"] == {"name": upload["with"]["name"], "path": "dist"}
+    attach = "\n".join(step.get("run", "") for step in steps(release, "attach"))
+    assert 'gh release upload "$TAG" dist/*' in attach
+
+
+def test_pypi_gets_the_files_by_trusted_publishing_with_no_stored_secret(release: dict[Any, Any]) -> None:
+    pypi = release["jobs"]["pypi"]
+    assert pypi["environment"]["name"] == "pypi"
+    (publish,) = [
+        s for s in pypi["steps"] if str(s.get("uses", "")).startswith("pypa/gh-action-pypi-publish@")
+    ]
+    # With neither a password nor a user the action asks GitHub for an OIDC token (id-token: write).
+    assert not {"password", "user"} & set(publish["with"])
+    assert publish["with"]["packages-dir"] == "dist/"
+    text = (REPO / ".github" / "workflows" / "release.yml").read_text()
+    assert "secrets." not in text  # the only token anywhere is the run's own github.token
+    assert not re.search(r"pypi-[A-Za-z0-9_-]{20,}", text)
+
+
+def test_release_checks_with_the_twine_uv_lock_holds(release: dict[Any, Any]) -> None:
+    lock = tomllib.loads((REPO / "uv.lock").read_text())
+    (locked,) = [p["version"] for p in lock["package"] if p["name"] == "twine"]
+    scripts = "\n".join(step.get("run", "") for step in steps(release, "distributions"))
+    assert f'"twine=={locked}"' in scripts
+
+
+def run_tag_check(
+    release: dict[Any, Any], tmp_path: Path, tag: str, wheels: list[str]
+) -> subprocess.CompletedProcess[str]:
+    (step,) = [
+        s for s in steps(release, "distributions") if "tag is etl-platform's version" in s.get("name", "")
+    ]
+    (tmp_path / "dist").mkdir(parents=True)
+    for name in wheels:
+        (tmp_path / "dist" / name).write_bytes(b"")
+    env = {"PATH": "/usr/bin:/bin", "TAG": tag}
+    return subprocess.run(
+        ["sh", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
+def test_release_ships_only_when_its_tag_is_the_providers_version(
+    release: dict[Any, Any], tmp_path: Path
+) -> None:
+    built = ["etl_platform-1.2.0-py3-none-any.whl", "airflow_catalog-0.3.0-py3-none-any.whl"]
+    assert run_tag_check(release, tmp_path / "v", "v1.2.0", built).returncode == 0
+    assert run_tag_check(release, tmp_path / "bare", "1.2.0", built).returncode == 0
+    refused = run_tag_check(release, tmp_path / "other", "v1.3.0", built)
+    assert refused.returncode == 1
+    assert "release v1.3.0 is not the version of the etl-platform wheel built" in refused.stderr
+    assert "etl_platform-1.2.0-py3-none-any.whl" in refused.stderr
