@@ -155,8 +155,8 @@ def previous(args: argparse.Namespace) -> int:
 def init(args: argparse.Namespace) -> int:
     """Write a catalog project into ``DIR``, naming each file written and each one left as it was.
 
-    :returns: 0 when every file was written, 1 when any existed and was left untouched, 2 when the
-        arguments name no package to catalogue.
+    :returns: 0 when every file was written, 1 when any existed and was left untouched, 2 when a
+        ``--package`` is not an import name or, without one, no provider is installed (nothing written).
     """
     from airflow_catalog.init_project import init_project, project_paths
 

@@ -1,10 +1,11 @@
 """``airflow-catalog init DIR``: start a catalog project for a team's own providers.
 
 It writes the Sphinx project that ``airflow-catalog build --source DIR`` builds with zero warnings
-(``conf.py``, the index page, the catalog's landing pages and a conventions page whose labels the
-catalog's links point at), a ``requirements.txt`` and a ``.gitignore``, and a GitHub workflow that
-builds on pull requests and publishes every release to ``gh-pages`` as this project's own release
-workflow does.
+(``conf.py``, the index page, the catalog's landing pages, a conventions page whose labels the
+catalog's links point at, and a favicon, without which every browser asks for a missing
+``/favicon.ico``), a ``requirements.txt`` and a ``.gitignore``, and a GitHub workflow that builds on
+pull requests and publishes every release to ``gh-pages`` as this project's own release workflow
+does.
 
 The templates are files of the package (``project_template/``), not string constants: each reads as
 the page it becomes, the workflow can be linted as it stands, and a reviewer sees a Markdown or YAML
