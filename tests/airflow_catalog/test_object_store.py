@@ -177,7 +177,7 @@ def test_a_file_that_cannot_be_read_stops_the_publish_before_anything_changes(
     before = contents(s3, bucket)
     broken = tmp_path / "html"
     shutil.copytree(versioned_site("1.2.0"), broken)
-    (broken / "_static" / "gone.css").symlink_to(tmp_path / "nowhere.css")
+    (broken / "_static" / "gone.css").symlink_to("nowhere.css")  # inside the site, but missing
 
     with pytest.raises(StoreError, match=r"cannot read .*gone\.css.*nothing was uploaded"):
         publish_site(broken, "1.2.0", bucket, backoff=0)

@@ -323,7 +323,7 @@ def test_the_workflow_entry_point_prints_the_previous_version(
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Every path below ``folder`` with its content (or link target)."""
+    """Every path below ``folder`` (hidden ones too, links unfollowed): its content, link or ``<dir>``."""
     result = {}
     for path in sorted(folder.rglob("*")):
         key = str(path.relative_to(folder))
@@ -331,6 +331,8 @@ def snapshot(folder: Path) -> dict[str, str]:
             result[key] = "-> " + os.readlink(path)
         elif path.is_file():
             result[key] = path.read_bytes().decode(errors="replace")
+        elif path.is_dir():
+            result[key] = "<dir>"
     return result
 
 
@@ -338,6 +340,7 @@ def test_a_plain_folder_gets_the_same_tree_with_symlinked_aliases(
     versioned_site: BuildSite, tmp_path: Path
 ) -> None:
     target = tmp_path / "published"
+    target.mkdir()
     for version in ("1.0.0", "1.1.0", "2.0.0rc1", "1.2.0"):
         publish_site(versioned_site(version), version, str(target))
     names = {p.name for p in target.iterdir()} - {".publish.lock"}
@@ -355,6 +358,7 @@ def test_a_plain_folder_is_left_exactly_as_it_was_when_the_site_is_refused(
     versioned_site: BuildSite, tmp_path: Path
 ) -> None:
     target = tmp_path / "published"
+    target.mkdir()
     publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
     before = snapshot(target)
     broken = tmp_path / "broken"
@@ -371,6 +375,7 @@ def test_a_plain_folder_republish_replaces_only_that_folder(
     versioned_site: BuildSite, tmp_path: Path
 ) -> None:
     target = tmp_path / "published"
+    target.mkdir()
     for version in ("1.0.0", "1.1.0"):
         publish_site(versioned_site(version), version, str(target))
     before = snapshot(target)
@@ -385,6 +390,7 @@ def test_a_real_folder_where_an_alias_goes_is_refused_before_anything_changes(
     versioned_site: BuildSite, tmp_path: Path
 ) -> None:
     target = tmp_path / "published"
+    target.mkdir()
     publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
     (target / "stable").unlink()
     (target / "stable").mkdir()
@@ -451,6 +457,323 @@ def test_an_ordinary_repository_is_a_target_unless_the_branch_is_checked_out(
     assert aliases(versions_json(repo / ".git")) == {"stable": "1.0.0", "latest": "1.0.0"}
     assert not (repo / "1.0.0").exists()  # nothing was checked out
     subprocess.run(["git", "-C", str(repo), "checkout", "-q", "gh-pages"], check=True)
-    with pytest.raises(PublishError, match="has gh-pages checked out, so git refuses to move it"):
+    with pytest.raises(PublishError, match="has gh-pages checked out, so publishing would change the files"):
         publish_site(versioned_site("1.1.0"), "1.1.0", str(repo), backoff=0)
     assert [e["version"] for e in versions_json(repo / ".git")] == ["1.0.0"]
+
+
+# --- nothing lost, nothing leaked (issue 13): what a careless target, version or site does ----------------
+
+
+def users_folder(folder: Path) -> Path:
+    """A folder of someone's work: names the publisher writes, or once cleaned up, among other files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "notes.txt").write_text("my notes\n")
+    (folder / ".tmp-mine").mkdir()
+    (folder / ".tmp-mine" / "draft.md").write_text("a draft\n")
+    (folder / ".trash-keep").write_text("kept on purpose\n")
+    (folder / "index.html").write_text("<p>my own home page</p>\n")
+    (folder / "404.html").write_text("<p>my own 404</p>\n")
+    return folder
+
+
+@pytest.mark.parametrize("spelled", ["dot", "path"])
+@pytest.mark.parametrize("verb", ["publish", "unpublish"])
+def test_a_folder_of_other_files_is_refused_and_left_exactly_as_it_was(
+    verb: str,
+    spelled: str,
+    versioned_site: BuildSite,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Before: both removed .tmp-mine/ and .trash-keep (unpublish even as it then failed), publish
+    replaced index.html and 404.html; `--target .` or `--target ~` did that to real work."""
+    work = users_folder(tmp_path / "work")
+    before = snapshot(work)
+    monkeypatch.chdir(work)
+    target = "." if spelled == "dot" else str(work)
+    if verb == "publish":
+        args = ["publish", "--site", str(versioned_site("1.0.0")), "--version", "1.0.0", "--target", target]
+    else:
+        args = ["unpublish", "1.0.0", "--target", target]
+
+    assert cli(args) == 1
+
+    err = capsys.readouterr().err
+    assert f"error: {target} is not a published tree (it has no versions.json) and is not empty" in err
+    assert "it holds .tmp-mine, .trash-keep, 404.html and 2 more" in err
+    assert "create an empty folder for the site, or pass a git repository" in err
+    assert snapshot(work) == before  # not even a lock file
+
+
+def test_in_a_published_folder_only_the_publishers_own_names_are_touched(
+    versioned_site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Names that merely look temporary are the user's; what an interrupted publish left is removed."""
+    target = tmp_path / "published"
+    target.mkdir()
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
+    (target / "notes.txt").write_text("my notes\n")
+    (target / ".tmp-mine").mkdir()
+    (target / ".tmp-mine" / "draft.md").write_text("a draft\n")
+    (target / ".trash-keep").write_text("kept on purpose\n")
+    users = {key: value for key, value in snapshot(target).items() if key.split("/")[0] in USERS}
+    # What a publish killed between its copy and its rename, or inside a swap, leaves behind.
+    killed = f".publishing-{'a' * 32}"
+    shutil.copytree(versioned_site("1.1.0"), target / killed)
+    shutil.copytree(versioned_site("1.0.0"), target / f".trash-1.0.0-{'b' * 32}")
+
+    publish_site(versioned_site("1.1.0"), "1.1.0", str(target))
+    unpublish_version("1.0.0", str(target))
+
+    after = snapshot(target)
+    assert {key: value for key, value in after.items() if key.split("/")[0] in USERS} == users
+    assert {key.split("/")[0] for key in after} == {
+        *USERS,
+        "1.1.0",
+        "stable",
+        "latest",
+        *ROOT_FILES,
+        ".publish.lock",
+    }
+    err = capsys.readouterr().err
+    assert f"removing {target / killed}, left by an interrupted publish" in err
+
+
+USERS = {"notes.txt", ".tmp-mine", ".trash-keep"}
+
+
+def test_an_unpublish_refused_in_a_folder_changes_nothing(
+    versioned_site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "published"
+    target.mkdir()
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
+    (target / ".trash-keep").write_text("kept on purpose\n")
+    before = snapshot(target)
+    assert cli(["unpublish", "9.9.9", "--target", str(target)]) == 1
+    assert "error: version 9.9.9 is not published (published: 1.0.0)" in capsys.readouterr().err
+    assert cli(["unpublish", "stable", "--target", str(target)]) == 1
+    assert (
+        "'stable' is an alias, not a version: it follows the versions on its own" in capsys.readouterr().err
+    )
+    assert snapshot(target) == before
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, remote: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The current folder: a clone whose `origin` is ``remote``, with a file of the user's."""
+    work = tmp_path / "checkout"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
+    subprocess.run(["git", "-C", str(work), "remote", "add", "origin", str(remote)], check=True)
+    (work / "notes.txt").write_text("uncommitted work\n")
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.mark.parametrize("verb", ["publish", "unpublish", "previous"])
+def test_a_typo_in_a_remote_name_is_an_error_that_suggests_the_remote(
+    verb: str,
+    versioned_site: BuildSite,
+    remote: Path,
+    checkout: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Before: `--target orign` created ./orign/, printed "Published" and exited 0."""
+    publish_site(versioned_site("1.0.0"), "1.0.0", "origin", backoff=0)
+    refs, before = git(remote, "for-each-ref"), snapshot(checkout)
+    site = str(versioned_site("1.1.0"))
+    args = {
+        "publish": ["publish", "--site", site, "--version", "1.1.0", "--target", "orign"],
+        "unpublish": ["unpublish", "1.0.0", "--target", "orign"],
+        "previous": [
+            "previous",
+            "--version",
+            "1.1.0",
+            "--output",
+            str(tmp_path / "p.json"),
+            "--target",
+            "orign",
+        ],
+    }[verb]
+
+    assert cli(args) == 1
+
+    assert capsys.readouterr().err == (
+        "error: 'orign' is not an existing folder, a git URL, a remote of the repository in the current "
+        "folder (this repository's remotes are origin) or an object-store URL. Did you mean 'origin'? To "
+        "publish into a new folder, create it first: mkdir -p orign\n"
+    )
+    assert snapshot(checkout) == before and not (tmp_path / "p.json").exists()
+    assert git(remote, "for-each-ref") == refs
+
+
+def test_a_version_too_long_for_a_checkout_is_refused_before_anything_is_read(
+    versioned_site: BuildSite, remote: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a 401-character version was pushed, after which gh-pages could not be checked out."""
+    long = "1." + ".".join(["0"] * 200)
+    args = ["publish", "--site", str(versioned_site("1.0.0")), "--version", long, "--target", str(remote)]
+    assert cli(args) == 1
+    assert capsys.readouterr().err == (
+        f"error: version {long[:40]!r}… is 401 characters long; a published version may have at most 100 "
+        "(it names a folder in every target, and longer names break checkouts of the published branch): "
+        "pass a PEP 440 version such as 1.2.0, or `dev`\n"
+    )
+    assert git(remote, "for-each-ref") == ""
+
+
+def test_a_version_published_before_the_limit_can_still_be_taken_down(
+    versioned_site: BuildSite, remote: Path, tmp_path: Path
+) -> None:
+    """The way out of the broken state the limit now prevents: unpublish the long version."""
+    from airflow_catalog.publish.git_utils import TreeEntry, Workspace
+    from airflow_catalog.publish.versions import PublishedVersion, Versions
+
+    long = "1." + ".".join(["0"] * 200)
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    with Workspace.open(remote.as_uri()) as workspace:  # what the publisher did before the limit
+        head = workspace.fetch("gh-pages")
+        assert head is not None
+        root = [entry for entry in workspace.list_tree(head) if entry.name != "versions.json"]
+        listed = Versions.loads(git(remote, "show", "gh-pages:versions.json")).entries
+        entry = PublishedVersion(version=long, title=long, prerelease=False, date="2026-01-01T00:00:00Z")
+        listing = Versions.of([*listed, entry]).dumps().encode()
+        tree = workspace.hash_directory(versioned_site("1.0.0"))
+        entries = [
+            *root,
+            TreeEntry("040000", "tree", tree, long),
+            TreeEntry("100644", "blob", workspace.hash_blob(listing), "versions.json"),
+        ]
+        workspace.push(workspace.commit(workspace.make_tree(entries), head, "Publish long"), "gh-pages")
+    clone = subprocess.run(
+        ["git", "clone", "-q", "-b", "gh-pages", str(remote), str(tmp_path / "broken")],
+        capture_output=True,
+        text=True,
+    )
+    assert clone.returncode != 0 and "File name too long" in clone.stderr
+
+    assert unpublish_version(long, str(remote), backoff=0) == 0
+
+    assert [e["version"] for e in versions_json(remote)] == ["1.0.0"] and long not in root_trees(remote)
+    subprocess.run(["git", "clone", "-q", "-b", "gh-pages", str(remote), str(tmp_path / "fixed")], check=True)
+
+
+def test_a_file_or_a_dangling_link_as_target_is_refused(
+    versioned_site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a file gave "[Errno 17] File exists"; a dangling link was taken for a new folder."""
+    afile = tmp_path / "site.tar"
+    afile.write_text("an archive\n")
+    (tmp_path / "link").symlink_to(tmp_path / "gone")
+    before = snapshot(tmp_path)
+    site = str(versioned_site("1.0.0"))
+    assert cli(["publish", "--site", site, "--version", "1.0.0", "--target", str(afile)]) == 1
+    assert f"error: {afile} is a file, not a folder: pass a published folder" in capsys.readouterr().err
+    assert cli(["publish", "--site", site, "--version", "1.0.0", "--target", str(tmp_path / "link")]) == 1
+    assert f"is a link to {tmp_path / 'gone'}, which does not exist" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before
+
+
+def test_a_version_folder_that_links_outside_is_neither_replaced_nor_followed(
+    versioned_site: BuildSite, tmp_path: Path
+) -> None:
+    target = tmp_path / "published"
+    target.mkdir()
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
+    elsewhere = users_folder(tmp_path / "elsewhere")
+    (target / "1.1.0").symlink_to(elsewhere)
+    before, kept = snapshot(target), snapshot(elsewhere)
+    with pytest.raises(PublishError, match=r"1\.1\.0 exists and is not a version folder: move it away"):
+        publish_site(versioned_site("1.1.0"), "1.1.0", str(target))
+    assert snapshot(target) == before and snapshot(elsewhere) == kept
+
+
+def test_a_repository_with_the_branch_checked_out_is_refused_whatever_its_settings(
+    versioned_site: BuildSite, tmp_path: Path
+) -> None:
+    """Before: with receive.denyCurrentBranch=updateInstead the site was written into the work tree."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", "-b", "gh-pages", str(repo)], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "config", "receive.denyCurrentBranch", "updateInstead"], check=True
+    )
+    (repo / "notes.txt").write_text("uncommitted work\n")
+    before = snapshot(repo)
+    with pytest.raises(PublishError, match=r"has gh-pages checked out, so publishing would change the files"):
+        publish_site(versioned_site("1.0.0"), "1.0.0", str(repo), backoff=0)
+    assert snapshot(repo) == before
+
+
+def test_a_repository_with_uncommitted_work_keeps_it(versioned_site: BuildSite, checkout: Path) -> None:
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], capture_output=True, text=True, check=True
+    ).stdout
+    before = {key: value for key, value in snapshot(checkout).items() if not key.startswith(".git")}
+    assert publish_site(versioned_site("1.0.0"), "1.0.0", ".", backoff=0) == 0
+    assert aliases(versions_json(checkout / ".git")) == {"stable": "1.0.0", "latest": "1.0.0"}
+    assert {key: value for key, value in snapshot(checkout).items() if not key.startswith(".git")} == before
+    assert subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True).stdout == status
+
+
+def test_a_branch_that_is_not_a_published_tree_is_refused(versioned_site: BuildSite, tmp_path: Path) -> None:
+    """Before: `--branch main` (a typo, or the wrong repository) added the site to the project's branch."""
+    work = tmp_path / "project"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
+    (work / "README.md").write_text("the project\n")
+    subprocess.run(["git", "-C", str(work), "add", "README.md"], check=True)
+    subprocess.run(
+        ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start"],
+        check=True,
+    )
+    bare = tmp_path / "project.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True)
+    refs = git(bare, "for-each-ref")
+    with pytest.raises(
+        PublishError,
+        match=r"main of file://.* is not a published tree: it holds README.md and no versions.json\. "
+        r"Publish to another branch \(--branch\)",
+    ):
+        publish_site(versioned_site("1.0.0"), "1.0.0", str(bare), branch="main", backoff=0)
+    with pytest.raises(PublishError, match=r"'gh pages' is not a branch name git accepts"):
+        publish_site(versioned_site("1.0.0"), "1.0.0", str(bare), branch="gh pages", backoff=0)
+    assert git(bare, "for-each-ref") == refs
+
+
+@pytest.mark.parametrize("link", ["absolute", "relative"])
+def test_a_site_that_links_outside_itself_is_refused(
+    link: str, versioned_site: BuildSite, remote: Path, tmp_path: Path
+) -> None:
+    """Before: the link was published (git, folder) or the file it points at uploaded (object store)."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a token of the build machine\n")
+    site = tmp_path / "html"
+    shutil.copytree(versioned_site("1.0.0"), site)
+    (site / "_static" / "leak.txt").symlink_to(
+        secret if link == "absolute" else Path("..", "..", "secret.txt")
+    )
+    with pytest.raises(PublishError, match=r"_static/leak\.txt is a link to .*secret\.txt, outside the site"):
+        publish_site(site, "1.0.0", str(remote), backoff=0)
+    assert git(remote, "for-each-ref") == ""
+
+
+def test_a_folder_inside_the_site_is_refused(versioned_site: BuildSite, tmp_path: Path) -> None:
+    site = tmp_path / "html"
+    shutil.copytree(versioned_site("1.0.0"), site)
+    (site / "published").mkdir()
+    before = snapshot(site)
+    with pytest.raises(PublishError, match=r"published is inside the site .*html: publishing would copy"):
+        publish_site(site, "1.0.0", str(site / "published"))
+    assert snapshot(site) == before
+
+
+def test_a_relative_site_folder_is_published_to_git(
+    versioned_site: BuildSite, remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: `--site _build/html` (the Makefile's) failed: "this operation must be run in a work tree"."""
+    shutil.copytree(versioned_site("1.0.0"), tmp_path / "_build" / "html")
+    monkeypatch.chdir(tmp_path)
+    assert cli(["publish", "--site", "_build/html", "--version", "1.0.0", "--target", str(remote)]) == 0
+    assert aliases(versions_json(remote)) == {"stable": "1.0.0", "latest": "1.0.0"}

@@ -42,7 +42,7 @@ def test_versions_are_normalised_to_one_folder_name(given: str, folder: str) -> 
         ("1.0\n", "control character"),
         ("1.0\x00", "control character"),
         ("stable", "alias"),
-        ("versions.json", "alias or a root file"),
+        ("versions.json", "a file the publisher writes at the root"),
         ("1.0+local", "local version"),
         ("banana", "not a PEP 440 version"),
     ],

@@ -96,13 +96,44 @@ def is_repository(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
+def is_git_url(target: str) -> bool:
+    """Tell whether ``target`` is written as a git URL (``https://…``, ``ssh://…``, ``git@host:path``)."""
+    return bool(_URL.match(target))
+
+
+def remote_names() -> list[str]:
+    """Return the remotes of the repository in the current folder (none outside a repository)."""
+    proc = subprocess.run(["git", "remote"], capture_output=True, text=True, env=_environment())
+    return proc.stdout.split() if proc.returncode == 0 else []
+
+
+def checked_out_branches(repository: Path) -> set[str]:
+    """Return the branches checked out in any working tree of a local repository (none when bare).
+
+    :param repository: the top of an ordinary or a bare repository.
+    :raises GitError: when git cannot read it.
+    """
+    what = f"list the working trees of {repository}"
+    out = run_git(["worktree", "list", "--porcelain"], what=what, cwd=repository)
+    prefix = "branch refs/heads/"
+    return {line[len(prefix) :] for line in out.decode().splitlines() if line.startswith(prefix)}
+
+
+def is_branch_name(branch: str) -> bool:
+    """Tell whether git accepts ``branch`` as the name of a branch (no ``..``, spaces, ``~``, ``^``...)."""
+    proc = subprocess.run(
+        ["git", "check-ref-format", f"refs/heads/{branch}"], capture_output=True, env=_environment()
+    )
+    return bool(branch) and not branch.startswith("-") and proc.returncode == 0
+
+
 def remote_url(target: str) -> str | None:
     """Return the URL to push to when ``target`` is a git repository, ``None`` when it is a plain folder.
 
     :param target: a URL (``https://…``, ``ssh://…``, ``git@host:path``), a path to an ordinary or bare
         repository, or the name of a remote of the repository in the current folder (``origin``).
     """
-    if _URL.match(target):
+    if is_git_url(target):
         return target
     path = Path(target)
     if path.exists():
@@ -224,6 +255,8 @@ class Workspace:
 
         :raises GitError: when a file cannot be read.
         """
+        # Absolute: git reads --work-tree relative to the folder it runs in, which is the site itself.
+        directory = directory.resolve()
         with tempfile.TemporaryDirectory(prefix="catalog-index-") as scratch:
             env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
             self.git(

@@ -25,12 +25,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from airflow_catalog.publish.git_utils import GitError, PushRejected, TreeEntry, Workspace, remote_url
-from airflow_catalog.publish.object_store import (
-    StoreError,
-    is_store_url,
-    publish_to_store,
-    read_previous_catalog,
+from airflow_catalog.files import BUILD_INFO, swap_folder, write_atomically
+from airflow_catalog.publish.git_utils import GitError, PushRejected, TreeEntry, Workspace
+from airflow_catalog.publish.object_store import StoreError, publish_to_store, read_previous_catalog
+from airflow_catalog.publish.targets import (
+    LOCK,
+    STAGING,
+    FolderTarget,
+    GitTarget,
+    PublishError,
+    StoreTarget,
+    Target,
+    is_own_temporary,
+    resolve_target,
 )
 from airflow_catalog.publish.versions import (
     ALIASES,
@@ -40,19 +47,16 @@ from airflow_catalog.publish.versions import (
     VersionError,
     Versions,
     normalise_version,
+    read_version_name,
     root_files,
 )
 
-#: Written by :mod:`airflow_catalog.sphinxext.versioning` at the end of a build without errors or warnings.
-BUILD_INFO = "build-info.json"
 #: How many times a rejected push is retried on top of the new head before giving up.
 ATTEMPTS = 5
+#: What a branch may hold before its first publish besides nothing: GitHub Pages' own settings, kept.
+PAGES_FILES = frozenset({"CNAME", ".nojekyll"})
 
 Change = Callable[[Versions], Versions]
-
-
-class PublishError(RuntimeError):
-    """The site cannot be published as asked; the published tree is unchanged."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,12 @@ class Outcome:
 
 
 def check_site(site: Path, version: str) -> None:
-    """Refuse a site that is not one complete build of ``version``.
+    """Refuse a site that is not one complete build of ``version``, or that reaches outside itself.
 
-    :raises PublishError: when the folder is missing, has no ``index.html``, or its ``build-info.json``
-        (written only when a build finishes without errors) is missing or names another version.
+    :raises PublishError: when the folder is missing, has no ``index.html``, its ``build-info.json``
+        (written only when a build finishes without errors) is missing or names another version, or
+        it holds a symbolic link that is absolute or leads out of the site (publishing it would
+        publish, or point readers at, a file of the build machine).
     """
     if not (site / "index.html").is_file():
         raise PublishError(f"{site} holds no index.html: build the site first (`make docs`)")
@@ -90,11 +96,28 @@ def check_site(site: Path, version: str) -> None:
         info = json.loads(info_path.read_text(encoding="utf-8"))
     except ValueError as error:
         raise PublishError(f"{info_path} is not JSON ({error}): build the site again") from error
-    if info.get("version") != version:
+    if not isinstance(info, dict) or info.get("version") != version:
+        found = info.get("version") if isinstance(info, dict) else None
         raise PublishError(
-            f"{site} was built as version {info.get('version')!r}, not {version}: rebuild it with "
+            f"{site} was built as version {found!r}, not {version}: rebuild it with "
             f"DOCS_VERSION={version} make docs"
         )
+    _check_links(site)
+
+
+def _check_links(site: Path) -> None:
+    root = site.resolve()
+    for folder, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                continue
+            link = path.readlink()
+            if link.is_absolute() or not path.resolve().is_relative_to(root):
+                raise PublishError(
+                    f"{path} is a link to {link}, outside the site: a published site holds only its own "
+                    "files. Copy the file into the build (html_extra_path) or remove the link, then build"
+                )
 
 
 def publish_site(
@@ -111,34 +134,29 @@ def publish_site(
 
     :param site: the built HTML folder.
     :param version: a PEP 440 version or ``dev``.
-    :param target: a git repository (path, URL or remote name), a plain folder, or an fsspec URL
-        of an object store such as ``s3://bucket/docs`` (see :mod:`airflow_catalog.publish.object_store`).
+    :param target: a git repository (path, URL or remote name), a published or empty folder, or an
+        fsspec URL of an object store such as ``s3://bucket/docs`` (see
+        :mod:`airflow_catalog.publish.targets`).
     :param branch: the branch of a git target.
     :param title: the name the switcher shows; the version by default.
     :param attempts: pushes to try before giving up when the remote keeps refusing.
     :param backoff: seconds of the first random pause between attempts, doubled each time.
     :raises VersionError: when the version name is refused.
-    :raises PublishError: when the site is not a complete build of that version or the push is refused.
+    :raises PublishError: when the target may not be written to, the site is not a complete build
+        of that version, or the push is refused; nothing was changed.
     :returns: 0.
     """
     name = normalise_version(version)
-    _check_target(target)
+    where = resolve_target(target, "publish", branch)
     check_site(site, name)
+    if isinstance(where, FolderTarget) and where.path.resolve().is_relative_to(site.resolve()):
+        raise PublishError(
+            f"{target} is inside the site {site}: publishing would copy the site into itself; pass a "
+            "folder outside it"
+        )
     entry = PublishedVersion.new(name, date=_now(), title=title)
-    if is_store_url(target):
-        done = publish_to_store(
-            target, name, lambda old: old.with_version(entry), site, attempts=attempts, backoff=backoff
-        )
-        summary = Outcome(done.versions, done.attempts).summary()
-        print(f"Published {name} to {target}: {summary}", flush=True)
-        return 0
-    url = remote_url(target)
-    if url is not None:
-        outcome = _update_branch(
-            url, branch, name, lambda old: old.with_version(entry), site, f"Publish {name}", attempts, backoff
-        )
-    else:
-        outcome = _update_folder(Path(target), name, lambda old: old.with_version(entry), site)
+    job = _Job(f"Publish {name}", branch, attempts, backoff)
+    outcome = _apply(where, name, lambda old: old.with_version(entry), site, job)
     print(f"Published {name} to {target}: {outcome.summary()}", flush=True)
     return 0
 
@@ -148,29 +166,23 @@ def unpublish_version(
 ) -> int:
     """Remove ``version`` from ``target``; the aliases and the root move to the versions that remain.
 
+    Everything is checked before the first change: the name, the target, and that the version is
+    published there.
+
     :raises VersionError: when the version name is refused or not published.
-    :raises PublishError: when the push is refused.
+    :raises PublishError: when the target is not a published tree, or the push is refused.
     :returns: 0.
     """
-    name = normalise_version(version)
-    _check_target(target)
+    # Leniently: a version published before the length limit existed must be removable.
+    name = read_version_name(version)
+    where = resolve_target(target, "unpublish", branch)
+    if isinstance(where, FolderTarget) and where.versions is not None:
+        where.versions.without(name)  # refuses an unknown version before the folder is locked
 
     def change(old: Versions) -> Versions:
         return old.without(name)
 
-    if is_store_url(target):
-        done = publish_to_store(target, name, change, None, attempts=attempts, backoff=backoff)
-        summary = Outcome(done.versions, done.attempts).summary()
-        print(f"Unpublished {name} from {target}: {summary}", flush=True)
-        return 0
-    url = remote_url(target)
-    if url is not None:
-        outcome = _update_branch(url, branch, name, change, None, f"Unpublish {name}", attempts, backoff)
-    else:
-        folder = Path(target)
-        if not folder.is_dir():
-            raise PublishError(f"{target} is neither a git repository nor a published folder")
-        outcome = _update_folder(folder, name, change, None)
+    outcome = _apply(where, name, change, None, _Job(f"Unpublish {name}", branch, attempts, backoff))
     print(f"Unpublished {name} from {target}: {outcome.summary()}", flush=True)
     return 0
 
@@ -178,26 +190,24 @@ def unpublish_version(
 def previous_catalog(target: str, version: str, output: Path, branch: str = "gh-pages") -> str | None:
     """Copy the ``catalog.json`` of the version published before ``version`` to ``output``.
 
+    :raises PublishError: when the target names nothing, or a folder that is not a published tree.
     :returns: that version's name, or ``None`` (and no file) when there is none or it has no catalog.
     """
     name = normalise_version(version)
-    if is_store_url(target):
-        stored = read_previous_catalog(target, lambda versions: versions.previous(name))
+    where = resolve_target(target, "read", branch)
+    if isinstance(where, StoreTarget):
+        stored = read_previous_catalog(where.url, lambda versions: versions.previous(name))
         if stored is not None:
             output.write_bytes(stored[1])
         return stored[0] if stored else None
-    url = remote_url(target)
-    if url is None:
-        folder = Path(target)
-        listing = folder / VERSIONS_JSON
-        versions = Versions.loads(listing.read_bytes()) if listing.is_file() else Versions()
-        previous = versions.previous(name)
-        source = folder / previous / "catalog.json" if previous else None
+    if isinstance(where, FolderTarget):
+        previous = (where.versions or Versions()).previous(name)
+        source = where.path / previous / "catalog.json" if previous else None
         if source is None or not source.is_file():
             return None
         output.write_bytes(source.read_bytes())
         return previous
-    with Workspace.open(url) as workspace:
+    with Workspace.open(where.url) as workspace:
         head = workspace.fetch(branch)
         if head is None:
             return None
@@ -214,12 +224,23 @@ def previous_catalog(target: str, version: str, output: Path, branch: str = "gh-
         return previous
 
 
-def _check_target(target: str) -> None:
-    # An empty target would resolve to the current folder, i.e. this repository: never what was meant.
-    if not target.strip():
-        raise PublishError(
-            "no target: pass a git URL, a repository path, a remote name or a folder (TARGET=...)"
-        )
+@dataclass(frozen=True)
+class _Job:
+    """One change to a published tree: what it is called, how to retry it, on which branch of git."""
+
+    message: str
+    branch: str
+    attempts: int
+    backoff: float
+
+
+def _apply(where: Target, name: str, change: Change, site: Path | None, job: _Job) -> Outcome:
+    if isinstance(where, StoreTarget):
+        done = publish_to_store(where.url, name, change, site, attempts=job.attempts, backoff=job.backoff)
+        return Outcome(done.versions, done.attempts)
+    if isinstance(where, GitTarget):
+        return _update_branch(where.url, name, change, site, job)
+    return _update_folder(where.path, name, change, site)
 
 
 def _now() -> str:
@@ -229,43 +250,53 @@ def _now() -> str:
 # --- a git branch ------------------------------------------------------------------------------------
 
 
-def _update_branch(
-    url: str,
-    branch: str,
-    name: str,
-    change: Change,
-    site: Path | None,
-    message: str,
-    attempts: int,
-    backoff: float,
-) -> Outcome:
+def _update_branch(url: str, name: str, change: Change, site: Path | None, job: _Job) -> Outcome:
     with Workspace.open(url) as workspace:
         # Outside the loop: the new version's objects are hashed once, whatever the retries.
         tree = workspace.hash_directory(site) if site is not None else None
         refused: PushRejected | None = None
-        for attempt in range(1, attempts + 1):
-            head = workspace.fetch(branch)
+        for attempt in range(1, job.attempts + 1):
+            head = workspace.fetch(job.branch)
             entries = workspace.list_tree(head) if head else []
+            _check_branch_is_a_tree(entries, url, job.branch)
             versions, root = _merge_root(workspace, entries, name, change, tree)
-            commit = workspace.commit(root, head, message)
+            commit = workspace.commit(root, head, job.message)
             try:
-                workspace.push(commit, branch)
+                workspace.push(commit, job.branch)
             except PushRejected as error:
                 if "checked out" in error.stderr:
                     raise PublishError(
-                        f"{url} has {branch} checked out, so git refuses to move it: publish to a bare "
+                        f"{url} has {job.branch} checked out, so git refuses to move it: publish to a bare "
                         "repository (git clone --bare), or check another branch out there"
                     ) from error
                 refused = error
-                if attempt < attempts:
-                    print(f"push {attempt} of {attempts} refused, retrying: {error}", file=sys.stderr)
-                    if backoff:
+                if attempt < job.attempts:
+                    print(f"push {attempt} of {job.attempts} refused, retrying: {error}", file=sys.stderr)
+                    if job.backoff:
                         # Random pauses keep two publishers that lost the same race from colliding again.
-                        time.sleep(random.uniform(0, backoff * 2 ** (attempt - 1)))
+                        time.sleep(random.uniform(0, job.backoff * 2 ** (attempt - 1)))
                 continue
             return Outcome(versions, attempt)
     raise PublishError(
-        f"{url} refused {attempts} pushes to {branch}; the branch is unchanged. Last: {refused}"
+        f"{url} refused {job.attempts} pushes to {job.branch}; the branch is unchanged. Last: {refused}"
+    )
+
+
+def _check_branch_is_a_tree(entries: list[TreeEntry], url: str, branch: str) -> None:
+    """Refuse a branch that holds other files and no ``versions.json``: someone else's branch.
+
+    A typo in ``--branch`` (``main``) would otherwise add the site to a branch that is not the site's
+    and replace any ``index.html`` there. GitHub Pages' own ``CNAME`` and ``.nojekyll`` are welcome.
+    """
+    names = {entry.name for entry in entries}
+    others = sorted(names - PAGES_FILES)
+    if VERSIONS_JSON in names or not others:
+        return
+    shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    raise PublishError(
+        f"{branch} of {url} is not a published tree: it holds {shown} and no {VERSIONS_JSON}. Publish to "
+        f"another branch (--branch), or, to make this one the site's, commit a {VERSIONS_JSON} holding "
+        "an empty list ([]) at its top"
     )
 
 
@@ -297,11 +328,16 @@ def _merge_root(
 
 
 # --- a plain folder ----------------------------------------------------------------------------------
+#
+# The folder was checked by resolve_target: a published tree or an empty folder. Under its lock, the
+# change is computed and every name it needs is checked before the first write; the publisher then
+# writes only the version's folder, the aliases, the root files and temporary names carrying this
+# run's marker (targets.STAGING + 32 hex digits), which it removes itself.
 
 
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    with (folder / ".publish.lock").open("w") as lock:
+    with (folder / LOCK).open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -310,50 +346,66 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def _update_folder(folder: Path, name: str, change: Change, site: Path | None) -> Outcome:
-    folder.mkdir(parents=True, exist_ok=True)
+    run = uuid.uuid4().hex
     with _locked(folder):
-        for alias_path in (folder / alias for alias in ALIASES):
-            if alias_path.exists() and not alias_path.is_symlink():
-                raise PublishError(f"{alias_path} is a real folder, not an alias: remove it, publish again")
-        for leftover in [*folder.glob(".tmp-*"), *folder.glob(".trash-*")]:
-            _remove(leftover)  # from a run that was killed; never visible under a published name
         listing = folder / VERSIONS_JSON
         old = Versions.loads(listing.read_bytes()) if listing.is_file() else Versions()
-        staged = None
-        if site is not None:
-            staged = folder / f".tmp-{uuid.uuid4().hex}"
-            try:
-                shutil.copytree(site, staged, symlinks=True)
-            except BaseException:
-                _remove(staged)
-                raise
+        _check_names(folder, name, publishing=site is not None)
         present = {p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink()}
-        if staged is not None:
+        if site is not None:
             present.add(name)
-        versions = change(old).keeping(present)
-        if staged is not None:
-            _swap(staged, folder / name)
-        _point_aliases(folder, versions)
+        versions = change(old).keeping(present)  # refuses to unpublish what is not there
+        _clear_leftovers(folder)
+        if site is not None:
+            _stage_and_swap(site, folder, name, run)
+        _point_aliases(folder, versions, run)
         files = root_files(versions)
         for path in sorted(files, key=lambda path: path == VERSIONS_JSON):  # versions.json last
-            _write_atomically(folder / path, files[path])
-        if site is None and name not in versions.names() and (folder / name).is_dir():
-            _remove(folder / name)
+            write_atomically(folder / path, files[path])
+        if site is None and name not in versions.names():
+            _remove_version(folder / name)
     return Outcome(versions)
 
 
-def _swap(staged: Path, destination: Path) -> None:
-    """Put a staged folder in place of ``destination``; the old one is unreachable for only a rename."""
-    if destination.is_symlink() or destination.is_file():
+def _check_names(folder: Path, name: str, *, publishing: bool) -> None:
+    """Refuse, before the first write, a name the change needs that holds something else."""
+    for alias_path in (folder / alias for alias in ALIASES):
+        if alias_path.exists() and not alias_path.is_symlink():
+            raise PublishError(f"{alias_path} is a real folder, not an alias: remove it, publish again")
+    for root_path in (folder / path for path in ROOT_FILES):
+        if root_path.is_dir():
+            raise PublishError(f"{root_path} is a folder, where the publisher writes a file: move it away")
+    destination = folder / name
+    if publishing and (destination.is_symlink() or destination.is_file()):
         raise PublishError(f"{destination} exists and is not a version folder: move it away first")
-    trash = destination.with_name(f".trash-{uuid.uuid4().hex}")
-    if destination.exists():
-        destination.rename(trash)
-    staged.rename(destination)
-    _remove(trash)
 
 
-def _point_aliases(folder: Path, versions: Versions) -> None:
+def _clear_leftovers(folder: Path) -> None:
+    """Remove what a publish killed half-way left: names only the publisher gives.
+
+    The folder is locked and every publish works under the lock, so no living run owns them.
+    """
+    for path in folder.iterdir():
+        if is_own_temporary(path.name):
+            print(f"removing {path}, left by an interrupted publish", file=sys.stderr)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+
+def _stage_and_swap(site: Path, folder: Path, name: str, run: str) -> None:
+    """Copy the site beside the tree, then put it in place of the version's folder in two renames."""
+    staged = folder / f"{STAGING}{run}"
+    try:
+        shutil.copytree(site, staged, symlinks=True)
+        swap_folder(staged, folder / name)
+    finally:
+        if staged.exists():
+            shutil.rmtree(staged, ignore_errors=True)
+
+
+def _point_aliases(folder: Path, versions: Versions, run: str) -> None:
     """Make each alias a relative symlink to its version, swapped in with one atomic rename.
 
     Symlinks, not copies or redirect pages: the alias shares the version's files, and a page under
@@ -365,21 +417,19 @@ def _point_aliases(folder: Path, versions: Versions) -> None:
         if alias not in targets:
             path.unlink(missing_ok=True)
             continue
-        temporary = folder / f".tmp-{uuid.uuid4().hex}"
-        temporary.symlink_to(targets[alias], target_is_directory=True)
-        os.replace(temporary, path)
+        temporary = folder / f"{STAGING}{run}-{alias}"
+        try:
+            temporary.symlink_to(targets[alias], target_is_directory=True)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".tmp-{uuid.uuid4().hex}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
+def _remove_version(path: Path) -> None:
+    # A link where a version goes is not followed: what it points at is not the publisher's.
+    if path.is_symlink():
         path.unlink()
-    elif path.exists():
+    elif path.is_dir():
         shutil.rmtree(path)
 
 
@@ -399,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         previous = previous_catalog(args.target, args.version, args.output, branch=args.branch)
-    except (GitError, StoreError, VersionError) as error:
+    except (GitError, PublishError, StoreError, VersionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(previous or "")

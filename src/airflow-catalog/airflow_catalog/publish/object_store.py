@@ -31,6 +31,7 @@ place at a time (the release workflow's concurrency group).
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import mimetypes
@@ -45,12 +46,21 @@ from typing import Any
 import fsspec
 from fsspec.registry import known_implementations
 
-from airflow_catalog.publish.versions import ALIASES, ROOT_FILES, VERSIONS_JSON, Versions, root_files
+from airflow_catalog.publish.versions import (
+    ALIASES,
+    ROOT_FILES,
+    VERSIONS_JSON,
+    VersionError,
+    Versions,
+    root_files,
+)
 
 #: URL schemes that name a git remote, never an object store.
 GIT_SCHEMES = frozenset({"file", "local", "http", "https", "ssh", "git", "git+ssh", "github"})
 #: Object stores whose single-object writes can be made conditional (``If-Match``/``If-None-Match``).
 CONDITIONAL_PROTOCOLS = frozenset({"s3", "s3a"})
+#: Stores whose first path segment is a bucket (a container), which the publisher never creates.
+BUCKET_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
 #: How many objects one batch of uploads or deletions holds.
 BATCH = 200
 
@@ -109,6 +119,64 @@ class Store:
         self.root = root.rstrip("/")
         protocols = {self.fs.protocol} if isinstance(self.fs.protocol, str) else set(self.fs.protocol)
         self.conditional = bool(protocols & CONDITIONAL_PROTOCOLS)
+        self.bucketed = bool(protocols & BUCKET_PROTOCOLS)
+
+    def check_tree(self, *, published: bool) -> None:
+        """Refuse, before anything is written, a tree the publisher may not use.
+
+        The publisher writes ``index.html`` and ``404.html`` at the top of the tree and deletes the
+        objects of the versions it takes down, so it uses only a prefix it published to (it holds
+        ``versions.json``) or an empty one, in a bucket that exists.
+
+        :param published: whether the command needs a version already there (to unpublish one).
+        :raises StoreError: when the bucket does not exist (naming a close match among the buckets
+            this account can list), when the prefix holds objects but no ``versions.json``, or when
+            ``published`` and it holds nothing.
+        """
+        self._check_bucket()
+        listing, _ = self.read(VERSIONS_JSON)
+        if listing is not None:
+            try:
+                Versions.loads(listing)
+            except VersionError as error:
+                raise StoreError(f"{self.url} is not a published tree it can read: {error}") from error
+            return
+        others = self._top_level()
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise StoreError(
+                f"{self.url} holds {shown} but no {VERSIONS_JSON}, so it is not a published tree: the "
+                "publisher writes index.html and 404.html at the top of its tree, so it uses only a prefix "
+                "it published to or an empty one. Pass an empty prefix, e.g. "
+                f"{self.url}/site"
+            )
+        if published:
+            raise StoreError(f"{self.url} holds nothing, so no version is published there: check the URL")
+
+    def _check_bucket(self) -> None:
+        if not self.bucketed:
+            return
+        bucket = self.root.split("/", 1)[0]
+        if self.fs.exists(bucket):
+            return
+        try:
+            buckets = [PurePosixPath(name).name for name in self.fs.ls("", detail=False)]
+        except OSError:
+            buckets = []  # listing the buckets is a permission of its own: the check needs no list
+        close = difflib.get_close_matches(bucket, buckets, n=1)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
+        raise StoreError(
+            f"the bucket {bucket!r} of {self.url} does not exist{guess}: check the URL; the publisher "
+            "never creates a bucket, create it first if it is a new one"
+        )
+
+    def _top_level(self) -> list[str]:
+        self.fs.invalidate_cache(self.root)
+        try:
+            entries = self.fs.ls(self.root, detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted(PurePosixPath(entry).name for entry in entries if entry.rstrip("/") != self.root)
 
     def path(self, key: str) -> str:
         """Return the file system path of ``key``."""
@@ -221,6 +289,7 @@ def publish_to_store(
         ``versions.json`` is then unchanged.
     """
     store = Store(url)
+    store.check_tree(published=site is None)
     files = read_site(site) if site is not None else {}
     before = store.keys(name)
     uploaded = 0
@@ -277,6 +346,7 @@ def publish_to_store(
 def read_previous_catalog(url: str, previous: Callable[[Versions], str | None]) -> tuple[str, bytes] | None:
     """Return the name and ``catalog.json`` of the version ``previous`` picks from the store's versions."""
     store = Store(url)
+    store.check_tree(published=False)
     listing, _ = store.read(VERSIONS_JSON)
     if listing is None:
         return None

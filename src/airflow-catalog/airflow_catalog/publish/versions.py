@@ -35,6 +35,18 @@ VERSIONS_JSON = "versions.json"
 ROOT_FILES = (VERSIONS_JSON, "index.html", "404.html", ".nojekyll")
 
 _FORBIDDEN = re.compile(r"[\x00-\x20\x7f/\\]")
+#: The longest version name that is published. Every target stores the name as a path segment: a
+#: file system allows 255 bytes per name (ext4, APFS; NTFS 255 UTF-16 units) and the folder swap
+#: adds 40 characters (``.trash-<name>-<32 hex digits>``); Windows checks a ``gh-pages`` clone out
+#: within 260 characters for the whole path, and S3 allows 1024 bytes per key, of which the pages
+#: below the version (``catalog/_generated/<import path>.html``) need most. 100 leaves room for
+#: both, and is over three times the longest real release name (``2.10.0rc1.post12.dev345``: 23).
+MAX_LENGTH = 100
+#: What a normalised public PEP 440 version is made of (digits, ``.``, ``a``/``b``/``rc``/``post``/
+#: ``dev``, ``!`` of an epoch): characters a file name, a git tree, an S3 key and a URL path keep
+#: as they are, lower case so that case-insensitive file systems cannot merge two versions.
+_STORABLE = re.compile(r"[0-9][0-9a-z.!]*|dev")
+_GOOD = "pass a PEP 440 version such as 1.2.0, or `dev`"
 
 
 class VersionError(ValueError):
@@ -42,27 +54,59 @@ class VersionError(ValueError):
 
 
 def normalise_version(name: str) -> str:
-    r"""Check a version name and return the folder name it is published under.
+    r"""Check a version name about to be published and return the folder name it is published under.
 
     PEP 440 versions are normalised (``v1.2.0`` → ``1.2.0``, ``2.0.0-RC1`` → ``2.0.0rc1``) so that two
-    spellings of one version share one folder.
+    spellings of one version share one folder. On top of :func:`read_version_name`, the name must be
+    one every target can store: at most :data:`MAX_LENGTH` characters, of ``[0-9a-z.!]`` only.
 
     :param name: a PEP 440 version or ``dev``.
-    :raises VersionError: when it is empty, holds ``/``, ``\\``, ``..``, white space or control
-        characters, is a local version (``+abc``), names an alias or a root file, or is not PEP 440.
+    :raises VersionError: when it is empty, too long, holds ``/``, ``\``, ``..``, white space or
+        control characters, is ``.`` or ``..``, a local version (``+abc``), names an alias or a root
+        file, or is not PEP 440.
+    :returns: ``dev`` or the normalised version.
+    """
+    if len(name) > MAX_LENGTH:
+        raise _too_long(name)
+    folder = read_version_name(name)
+    if len(folder) > MAX_LENGTH:
+        raise _too_long(folder)
+    if not _STORABLE.fullmatch(folder):
+        raise VersionError(
+            f"version {name!r} is published as {folder!r}, which holds characters a file system, git, "
+            f"S3 or a URL would change: {_GOOD}"
+        )
+    return folder
+
+
+def read_version_name(name: str) -> str:
+    r"""Check a version name read from a published tree (or given to unpublish) and normalise it.
+
+    Unlike :func:`normalise_version` it accepts names longer than :data:`MAX_LENGTH`, so that a
+    version published before that limit existed can still be read and taken down; what could escape
+    or break its folder is refused all the same.
+
+    :param name: a PEP 440 version or ``dev``.
+    :raises VersionError: as :func:`normalise_version`, but for the length.
     :returns: ``dev`` or the normalised version.
     """
     if not name:
-        raise VersionError("the version is empty: pass a PEP 440 version such as 1.2.0, or `dev`")
-    if _FORBIDDEN.search(name) or ".." in name:
+        raise VersionError(f"the version is empty: {_GOOD}")
+    if _FORBIDDEN.search(name) or ".." in name or name == ".":
         raise VersionError(
-            f"version {name!r} holds a slash, '..', white space or a control character, which would "
-            "escape or break its folder: pass a PEP 440 version such as 1.2.0, or `dev`"
+            f"version {name!r} holds a slash, '..', white space or a control character, or is '.', which "
+            f"would escape or break its folder: {_GOOD}"
         )
     if name == DEV:
         return DEV
-    if name in ALIASES or name in ROOT_FILES:
-        raise VersionError(f"{name!r} is an alias or a root file the publisher writes, not a version")
+    if name in ALIASES:
+        raise VersionError(
+            f"{name!r} is an alias, not a version: it follows the versions on its own (stable is the "
+            "newest final release, latest the newest release). To take a version down, unpublish it by "
+            "its number (versions.json lists them)"
+        )
+    if name in ROOT_FILES:
+        raise VersionError(f"{name!r} is a file the publisher writes at the root, not a version: {_GOOD}")
     try:
         version = Version(name)
     except InvalidVersion:
@@ -73,6 +117,14 @@ def normalise_version(name: str) -> str:
     if version.local:
         raise VersionError(f"version {name!r} is a local version (+{version.local}): use {version.public}")
     return str(version)
+
+
+def _too_long(name: str) -> VersionError:
+    return VersionError(
+        f"version {name[:40]!r}… is {len(name)} characters long; a published version may have at most "
+        f"{MAX_LENGTH} (it names a folder in every target, and longer names break checkouts of the "
+        f"published branch): {_GOOD}"
+    )
 
 
 @dataclass(frozen=True)
@@ -128,7 +180,8 @@ class Versions:
                 raise TypeError(f"a list was expected, not {type(data).__name__}")
             entries = [
                 PublishedVersion(
-                    version=normalise_version(item["version"]),
+                    # Leniently: a version published before the length limit must stay readable.
+                    version=read_version_name(item["version"]),
                     title=str(item.get("title") or item["version"]),
                     prerelease=bool(item.get("prerelease", False)),
                     date=str(item.get("date", "")),
@@ -168,7 +221,7 @@ class Versions:
 
         :raises VersionError: when it is not published.
         """
-        name = normalise_version(version)
+        name = read_version_name(version)
         if name not in self.names():
             published = ", ".join(self.names()) or "none"
             raise VersionError(f"version {name} is not published (published: {published})")
@@ -200,7 +253,7 @@ class Versions:
 
         This is the version whose ``catalog.json`` the "what changed" page compares against.
         """
-        name = normalise_version(version)
+        name = read_version_name(version)
         releases = [entry.version for entry in self.entries if entry.version != DEV]
         if name == DEV:
             return releases[0] if releases else None
