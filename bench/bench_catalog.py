@@ -117,7 +117,7 @@ AUTOSUMMARY_INDEX = f"""Amazon provider
    {PACKAGE}
 """
 
-CONVENTIONS = "# Conventions\n\n" + "".join(f"(CAT{n:03})=\n## CAT{n:03}\n\n" for n in range(1, 11))
+CONVENTIONS = "# Conventions\n\n" + "".join(f"(CAT{n:03})=\n## CAT{n:03}\n\n" for n in range(1, 12))
 
 
 def catalog_project(folder: Path, shadow: Path) -> Path:

@@ -50,9 +50,9 @@ def test_the_conforming_entry_has_no_findings():
     assert rules_of(conforming()) == []
 
 
-def test_ten_rules_with_stable_ids_and_titles():
-    assert [rule.id for rule in RULES] == [f"CAT{n:03d}" for n in range(1, 11)]
-    assert all(rule.title and rule.anchor == rule.id.lower() for rule in RULES)
+def test_eleven_rules_with_stable_ids_and_titles():
+    assert [rule.id for rule in RULES] == [f"CAT{n:03d}" for n in range(1, 12)]
+    assert all(rule.title for rule in RULES)
 
 
 @pytest.mark.parametrize(
@@ -172,3 +172,45 @@ def test_hostile_package_findings(hostile_catalog):
     } <= found
     assert not any(name == "WidgetOperator" for _, name in found)
     assert not any(rule == "CAT010" for rule, name in found if name == "WidgetTrigger")
+
+
+def provider(**changes) -> PackageInfo:
+    """Our package with provider metadata (a name and one integration)."""
+    package = PackageInfo(
+        import_name="pkg",
+        distribution="pkg",
+        version="1.0",
+        name="Things",
+        integrations=("Thing",),
+        is_own=True,
+    )
+    return dataclasses.replace(package, **changes)
+
+
+def test_a_module_missing_from_the_provider_metadata_is_an_error_naming_the_item_to_add():
+    [finding] = check_entries([conforming()], [provider()])
+    assert (finding.rule, finding.severity) == ("CAT011", Severity.ERROR)
+    assert "pkg.operators.thing, which defines ThingOperator, is not listed" in finding.message
+    assert finding.fix.startswith(
+        'add it to "operators" in get_provider_info(): '
+        '{"integration-name": "Thing", "python-modules": ["pkg.operators.thing"]}'
+    )
+
+
+def test_a_listed_module_or_a_package_without_provider_metadata_has_no_cat011():
+    assert check_entries([conforming(integration="Thing")], [provider()]) == ()
+    assert check_entries([conforming()], [provider(name="", integrations=())]) == ()
+
+
+def test_an_unlisted_transfer_gets_a_transfers_item_with_both_integrations():
+    transfer = conforming(kind=Kind.TRANSFER, name="FileToArchiveOperator", module="pkg.operators.file")
+    [finding] = check_entries([transfer], [provider(integrations=("File", "Archive"))])
+    assert finding.fix == (
+        'add it to "transfers" in get_provider_info(): {"source-integration-name": "File", '
+        '"target-integration-name": "Archive", "python-module": "pkg.operators.file"}'
+    )
+
+
+def test_the_transfer_rule_takes_names_whose_source_ends_in_capitals():
+    # FTPToS3Operator follows <Source>To<Target>Operator: one rule decides it everywhere.
+    assert rules_of(conforming(kind=Kind.TRANSFER, name="FTPToS3Operator")) == []

@@ -45,6 +45,32 @@ def test_a_transfer_reads_its_first_hook_and_writes_its_last() -> None:
     assert "FtpToS3Operator" in svg and "(ftp)" in svg and "(aws)" in svg
 
 
+@pytest.mark.parametrize(
+    "uses",
+    [("pkg.mod.ArchiveHook",), ("pkg.mod.ArchiveHook", "pkg.mod.HttpHook")],
+    ids=["only-the-target-hook", "target-hook-first"],
+)
+def test_an_ingest_operator_flows_from_its_source_to_the_archive(uses: tuple[str, ...]) -> None:
+    # HttpToArchiveOperator names its archive hook (and maybe the HTTP hook after it): the picture
+    # still reads Http -> operator -> archive, in the direction the data moves.
+    hooks = {
+        **HOOKS,
+        "pkg.mod.ArchiveHook": entry(
+            "ArchiveHook", Kind.HOOK, hook=HookIdentity(conn_type="etl_archive", hook_name="ETL archive")
+        ),
+        "pkg.mod.HttpHook": entry(
+            "HttpHook", Kind.HOOK, hook=HookIdentity(conn_type="http", hook_name="HTTP")
+        ),
+    }
+    operator = entry("HttpToArchiveOperator", Kind.OPERATOR, uses)
+    expected_source = System("HTTP", "http") if len(uses) == 2 else System("Http")
+    assert systems_of(operator, hooks) == ([expected_source], [System("ETL archive", "etl_archive")])
+    source = operator_diagram(operator, hooks) or ""
+    assert "source0 -> operator;" in source and "operator -> target0;" in source
+    assert 'target0 [label="ETL archive\\n(etl_archive)"]' in source
+    draw(source)
+
+
 def test_a_transfer_without_hooks_is_named_from_its_class_name() -> None:
     transfer = entry("GadgetToWidgetOperator", Kind.TRANSFER)
     assert systems_of(transfer, HOOKS) == ([System("Gadget")], [System("Widget")])

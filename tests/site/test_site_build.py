@@ -39,7 +39,7 @@ DIAGRAM_PAGES = {
 #: Graphviz shrinks a drawing wider than the graph's ``size`` (the content column, about 800 px);
 #: below this factor its 12 pt labels fall under about 11 px and stop being comfortable to read.
 MIN_DIAGRAM_SCALE = 0.9
-RULE_IDS = [f"cat{number:03d}" for number in range(1, 11)]
+RULE_IDS = [f"cat{number:03d}" for number in range(1, 12)]
 #: Attributes that point at another file or anchor of the site.
 LINK_ATTRIBUTES = {"href", "src", "data"}
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -8,17 +8,16 @@ package: an error for our own packages, informational for upstream ones. The doc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from airflow_catalog.model import docstrings
 from airflow_catalog.model.catalog import CatalogEntry, Finding, Kind, PackageInfo, Severity
+from airflow_catalog.model.names import transfer_systems
 
 #: What a rule yields: the message (what is wrong) and the fix (what to change).
 Problem = tuple[str, str]
 
-_TRANSFER_NAME = re.compile(r"^[A-Z]\w*?[a-z0-9]To[A-Z]\w*Operator$")
 _NAME_SUFFIX = {
     Kind.OPERATOR: "Operator",
     Kind.SENSOR: "Sensor",
@@ -35,15 +34,10 @@ class Rule:
 
     id: str
     title: str
-    check: Callable[[CatalogEntry], Iterable[Problem]]
-
-    @property
-    def anchor(self) -> str:
-        """The fragment of the rule's heading on the conventions page (``#cat001``)."""
-        return self.id.lower()
+    check: Callable[[CatalogEntry, PackageInfo | None], Iterable[Problem]]
 
 
-def docstring_missing(entry: CatalogEntry) -> Iterator[Problem]:
+def docstring_missing(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT001: a class docstring that is missing or only a summary line."""
     if not entry.docstring.strip():
         yield (
@@ -57,7 +51,7 @@ def docstring_missing(entry: CatalogEntry) -> Iterator[Problem]:
         )
 
 
-def parameter_undocumented(entry: CatalogEntry) -> Iterator[Problem]:
+def parameter_undocumented(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT002: a constructor parameter of the class itself with no ``:param name:`` field."""
     for parameter in entry.parameters:
         if (
@@ -71,7 +65,7 @@ def parameter_undocumented(entry: CatalogEntry) -> Iterator[Problem]:
             )
 
 
-def parameter_unknown(entry: CatalogEntry) -> Iterator[Problem]:
+def parameter_unknown(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT003: a ``:param:`` field naming no constructor parameter."""
     for parameter in entry.parameters:
         if parameter.documented_only:
@@ -82,10 +76,10 @@ def parameter_unknown(entry: CatalogEntry) -> Iterator[Problem]:
             )
 
 
-def naming(entry: CatalogEntry) -> Iterator[Problem]:
+def naming(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT004: the class name says what kind it is; a transfer is ``<Source>To<Target>Operator``."""
     if entry.kind is Kind.TRANSFER:
-        if not _TRANSFER_NAME.match(entry.name):
+        if transfer_systems(entry.name) is None:
             yield (
                 f"{entry.name} is a transfer but is not named <Source>To<Target>Operator",
                 "rename it after the systems it moves data between, e.g. HttpToArchiveOperator",
@@ -100,7 +94,7 @@ def naming(entry: CatalogEntry) -> Iterator[Problem]:
         )
 
 
-def hook_identity(entry: CatalogEntry) -> Iterator[Problem]:
+def hook_identity(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT005: a hook names its connection type, conn-id attribute, default conn id and display name."""
     if entry.kind is not Kind.HOOK:
         return
@@ -117,7 +111,7 @@ def hook_identity(entry: CatalogEntry) -> Iterator[Problem]:
         )
 
 
-def template_field_unknown(entry: CatalogEntry) -> Iterator[Problem]:
+def template_field_unknown(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT006: a ``template_fields`` entry that is not a constructor parameter."""
     names = {p.name for p in entry.parameters if not p.documented_only}
     for field in entry.template_fields:
@@ -129,7 +123,7 @@ def template_field_unknown(entry: CatalogEntry) -> Iterator[Problem]:
             )
 
 
-def failure_undocumented(entry: CatalogEntry) -> Iterator[Problem]:
+def failure_undocumented(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT007: an operator, sensor or transfer whose docstring does not say how it fails."""
     if entry.kind in _RUNS_AS_TASK and not docstrings.has_failure_section(entry.docstring):
         yield (
@@ -139,7 +133,7 @@ def failure_undocumented(entry: CatalogEntry) -> Iterator[Problem]:
         )
 
 
-def no_example(entry: CatalogEntry) -> Iterator[Problem]:
+def no_example(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT008: a class that no example DAG uses."""
     if not entry.examples:
         yield (
@@ -149,7 +143,7 @@ def no_example(entry: CatalogEntry) -> Iterator[Problem]:
         )
 
 
-def templated_mark_mismatch(entry: CatalogEntry) -> Iterator[Problem]:
+def templated_mark_mismatch(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT009: "(templated)" in a description must match membership of ``template_fields``."""
     for parameter in entry.parameters:
         if parameter.origin != entry.import_path or not parameter.description:
@@ -169,7 +163,7 @@ def templated_mark_mismatch(entry: CatalogEntry) -> Iterator[Problem]:
             )
 
 
-def positional_parameters(entry: CatalogEntry) -> Iterator[Problem]:
+def positional_parameters(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
     """CAT010: operator arguments are keyword-only (Airflow's ``validate-operators-init`` convention)."""
     if entry.kind not in _RUNS_AS_TASK:
         return
@@ -179,6 +173,47 @@ def positional_parameters(entry: CatalogEntry) -> Iterator[Problem]:
             f"{entry.name}.__init__ takes {', '.join(positional)} by position",
             "make the arguments keyword-only: `def __init__(self, *, …, **kwargs)`",
         )
+
+
+#: The section of ``get_provider_info()`` that lists the modules of each kind, and its module key.
+_PROVIDER_SECTION = {
+    Kind.OPERATOR: ("operators", "python-modules"),
+    Kind.SENSOR: ("sensors", "python-modules"),
+    Kind.HOOK: ("hooks", "python-modules"),
+    Kind.TRIGGER: ("triggers", "python-modules"),
+    Kind.TRANSFER: ("transfers", "python-module"),
+}
+
+
+def module_undeclared(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
+    """CAT011: the class's module is missing from its provider's metadata (``get_provider_info()``).
+
+    Airflow learns a module's integration from that metadata alone; a module left out is invisible
+    to it (and to the catalog's integration badge). Only packages that have provider metadata are
+    checked, and notifiers are left out: ``notifications`` lists classes, not modules.
+    """
+    if package is None or not package.name or entry.integration or entry.kind not in _PROVIDER_SECTION:
+        return
+    section, key = _PROVIDER_SECTION[entry.kind]
+    if entry.kind is Kind.TRANSFER:
+        source, target = transfer_systems(entry.name) or ("<source>", "<target>")
+        item = (
+            f'{{"source-integration-name": "{source}", "target-integration-name": "{target}", '
+            f'"{key}": "{entry.module}"}}'
+        )
+    else:
+        integration = package.integrations[0] if len(package.integrations) == 1 else "<integration>"
+        item = f'{{"integration-name": "{integration}", "{key}": ["{entry.module}"]}}'
+    yield (
+        f"{entry.module}, which defines {entry.name}, is not listed in the provider metadata "
+        "(get_provider_info()), so Airflow does not know its integration",
+        f'add it to "{section}" in get_provider_info(): {item}'
+        + (
+            " (or add the module to an existing item of that integration)"
+            if entry.kind is not Kind.TRANSFER
+            else ""
+        ),
+    )
 
 
 RULES: tuple[Rule, ...] = (
@@ -192,14 +227,20 @@ RULES: tuple[Rule, ...] = (
     Rule("CAT008", "No example DAG uses the class", no_example),
     Rule("CAT009", "'(templated)' marker disagrees with template_fields", templated_mark_mismatch),
     Rule("CAT010", "Constructor arguments not keyword-only", positional_parameters),
+    Rule("CAT011", "Module missing from the provider metadata", module_undeclared),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 
 
-def check_entry(entry: CatalogEntry, severity: Severity, rules: Sequence[Rule] = RULES) -> Iterator[Finding]:
-    """Run every rule on one entry."""
+def check_entry(
+    entry: CatalogEntry, severity: Severity, rules: Sequence[Rule] = RULES, package: PackageInfo | None = None
+) -> Iterator[Finding]:
+    """Run every rule on one entry.
+
+    :param package: the entry's package, for the rules that read its provider metadata.
+    """
     for rule in rules:
-        for message, fix in rule.check(entry):
+        for message, fix in rule.check(entry, package):
             yield Finding(
                 rule=rule.id, severity=severity, import_path=entry.import_path, message=message, fix=fix
             )
@@ -212,9 +253,10 @@ def check_entries(entries: Iterable[CatalogEntry], packages: Sequence[PackageInf
     :param packages: their packages; an entry whose package is not listed is treated as our own.
     :returns: the findings, in entry order then rule order.
     """
-    own = {package.import_name: package.is_own for package in packages}
+    by_name = {package.import_name: package for package in packages}
     findings: list[Finding] = []
     for entry in entries:
-        severity = Severity.ERROR if own.get(entry.package, True) else Severity.INFO
-        findings.extend(check_entry(entry, severity))
+        package = by_name.get(entry.package)
+        severity = Severity.ERROR if package is None or package.is_own else Severity.INFO
+        findings.extend(check_entry(entry, severity, package=package))
     return tuple(findings)

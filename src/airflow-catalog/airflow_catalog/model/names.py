@@ -23,6 +23,25 @@ USER_KINDS = frozenset({Kind.OPERATOR, Kind.SENSOR, Kind.TRANSFER, Kind.NOTIFIER
 STANDARD_FIELDS = ("description", "host", "schema", "login", "password", "port", "extra")
 
 
+#: ``<Source>To<Target>Operator``: the one naming rule of a transfer, with the two systems' names.
+TRANSFER_NAME = re.compile(r"^(?P<source>[A-Z]\w*?)To(?P<target>[A-Z]\w*?)Operator$")
+
+
+def transfer_systems(name: str) -> tuple[str, str] | None:
+    """Return the source's and the target's names of a class named ``<Source>To<Target>Operator``.
+
+    :param name: a class name, e.g. ``HttpToArchiveOperator``.
+    :returns: ``("Http", "Archive")``, or ``None`` when the name does not follow the rule.
+    """
+    match = TRANSFER_NAME.match(name)
+    return (match.group("source"), match.group("target")) if match else None
+
+
+def is_transfer(name: str, module: str) -> bool:
+    """Whether an operator is a transfer: named ``<Source>To<Target>Operator``, or in ``transfers``."""
+    return transfer_systems(name) is not None or "transfers" in module.split(".")
+
+
 def class_docname(import_path: str) -> str:
     """Return the docname of a class's page."""
     return f"{GENERATED_DIR}/{import_path}"

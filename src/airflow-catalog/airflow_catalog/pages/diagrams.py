@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from airflow_catalog.model.catalog import CatalogEntry, Kind
+from airflow_catalog.model.names import transfer_systems
 
-_TRANSFER_NAME = re.compile(r"^(?P<source>[A-Z]\w*?)To(?P<target>[A-Z]\w*?)Operator$")
 _STYLE = (
     'graph [rankdir=LR, bgcolor="transparent", fontname="Helvetica", fontsize=11, nodesep=0.3, '
     "ranksep=0.4];\n"
@@ -53,22 +53,29 @@ def _system(hook: CatalogEntry | None, fallback: str) -> System:
 
 
 def systems_of(entry: CatalogEntry, hooks: Mapping[str, CatalogEntry]) -> tuple[list[System], list[System]]:
-    """Split the systems an operator touches into sources and targets.
+    """Split the systems an operator touches into sources (drawn left) and targets (drawn right).
 
-    A transfer named ``<Source>To<Target>Operator`` reads from its first hook and writes to its
-    last; any other operator or sensor is drawn against every hook it uses.
+    A transfer named ``<Source>To<Target>Operator`` reads from the system its name starts with and
+    writes to the one it ends with: each name is matched to the hook it uses for that system (by
+    the hook's class name, display name or connection type), and a system whose hook the class
+    does not name stays a plain label; so ``HttpToArchiveOperator`` is drawn Http → operator →
+    archive even when only its archive hook is known. A transfer not named so reads from its first
+    hook and writes to its last; any other operator or sensor is drawn against every hook it uses.
 
     :param entry: an operator, sensor or transfer.
     :param hooks: catalogued hooks by import path.
     :returns: (sources, targets); both empty when the class uses no hook that can be named.
     """
     used = [hooks.get(path) for path in entry.uses_hooks]
-    match = _TRANSFER_NAME.match(entry.name)
-    if entry.kind == Kind.TRANSFER or match:
-        source_name = match.group("source") if match else "source"
-        target_name = match.group("target") if match else "target"
-        source = _system(used[0] if used else None, source_name)
-        target = _system(used[-1] if len(used) > 1 else None, target_name)
+    names = transfer_systems(entry.name)
+    if names is not None:
+        known = [hook for hook in used if hook is not None]
+        source_hook = _hook_for(names[0], known)
+        target_hook = _hook_for(names[1], [hook for hook in known if hook is not source_hook])
+        return [_system(source_hook, names[0])], [_system(target_hook, names[1])]
+    if entry.kind == Kind.TRANSFER:
+        source = _system(used[0] if used else None, "source")
+        target = _system(used[-1] if len(used) > 1 else None, "target")
         return [source], [target]
     systems = [
         _system(hook, path.rsplit(".", 1)[-1]) for hook, path in zip(used, entry.uses_hooks, strict=True)
@@ -76,6 +83,22 @@ def systems_of(entry: CatalogEntry, hooks: Mapping[str, CatalogEntry]) -> tuple[
     if entry.kind == Kind.SENSOR:
         return systems, []
     return [], systems
+
+
+def _hook_for(system: str, hooks: Sequence[CatalogEntry]) -> CatalogEntry | None:
+    """Return the hook that reaches the system a transfer's name calls ``system``, if one is used."""
+    wanted = _squashed(system)
+    for hook in hooks:
+        identity = hook.hook
+        words = [hook.name.removesuffix("Hook"), identity.hook_name if identity else None]
+        words.append(identity.conn_type if identity else None)
+        if any(word and (wanted in _squashed(word) or _squashed(word) in wanted) for word in words):
+            return hook
+    return None
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _node(name: str, system: System) -> str:
