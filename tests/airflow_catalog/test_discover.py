@@ -4,34 +4,30 @@ import importlib.metadata
 
 import pytest
 
-from airflow_catalog.collect.discover import (
-    ModuleSource,
-    PackageNotFoundError,
-    discover,
-    package_info,
-    problem_for,
-    walk_modules,
-)
+from airflow_catalog.collect.catalog import collect_catalog
+from airflow_catalog.collect.problems import problem_for
+from airflow_catalog.collect.provider_info import package_info
+from airflow_catalog.collect.sources import ModuleSource, PackageNotFoundError, walk_package
 from airflow_catalog.model.catalog import Kind
 
 
 def test_walk_lists_every_module_but_example_dags_without_importing():
-    names = [m.name for m in walk_modules("hostile_pkg")]
+    names = [m.name for m in walk_package("hostile_pkg").modules]
     assert "hostile_pkg.broken.syntax_error" in names
     assert "hostile_pkg.operators.odd" in names
     assert not any("example_dags" in name for name in names)
-    assert all(m.module is None for m in walk_modules("hostile_pkg"))
+    assert all(m.module is None for m in walk_package("hostile_pkg").modules)
 
 
 def test_walk_leaves_out_excluded_modules_and_their_submodules():
-    names = [m.name for m in walk_modules("hostile_pkg", exclude=["hostile_pkg.broken"])]
+    names = [m.name for m in walk_package("hostile_pkg", exclude=["hostile_pkg.broken"]).modules]
     assert not any(name.startswith("hostile_pkg.broken") for name in names)
     assert "hostile_pkg.hooks.widget" in names
 
 
 def test_unknown_package_is_a_clear_error_naming_it():
     with pytest.raises(PackageNotFoundError, match=r"cannot find package 'hostile_pkg_typo'.*spelling"):
-        walk_modules("hostile_pkg_typo")
+        walk_package("hostile_pkg_typo")
 
 
 @pytest.mark.parametrize(
@@ -98,8 +94,7 @@ def test_private_classes_and_imported_names_are_not_catalogued(hostile_catalog):
 
 
 def test_abstract_bases_and_operators_that_cannot_run_are_left_out():
-    found = discover("airflow.providers.common.sql")
-    names = {c.name for c in found.classes}
+    names = {e.name for e in collect_catalog(["airflow.providers.common.sql"]).entries}
     # BaseSQLOperator keeps BaseOperator.execute: only a base for the others.
     assert "BaseSQLOperator" not in names
     assert {"SQLExecuteQueryOperator", "SQLCheckOperator", "DbApiHook", "SqlSensor"} <= names

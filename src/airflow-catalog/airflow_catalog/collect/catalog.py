@@ -7,15 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from airflow_catalog.collect.cache import ExtractionCache, cache_key
-from airflow_catalog.collect.discover import (
-    FoundClass,
-    package_info,
-    provider_info_files,
-    read_module,
-    walk_package,
-)
+from airflow_catalog.collect.classify import FoundClass, classes_in
+from airflow_catalog.collect.context import PackageContext
 from airflow_catalog.collect.examples import build_index, example_files
-from airflow_catalog.collect.extract import PackageContext, extract, source_files
+from airflow_catalog.collect.extract import extract, source_files
+from airflow_catalog.collect.loading import import_module
+from airflow_catalog.collect.problems import with_path
+from airflow_catalog.collect.provider_info import package_info, provider_info_files
+from airflow_catalog.collect.sources import ModuleSource, walk_package
 from airflow_catalog.conventions import check_entries
 from airflow_catalog.model.catalog import Catalog, CatalogEntry, ImportProblem, PackageInfo
 
@@ -35,7 +34,7 @@ def collect_catalog(
     :param cache: a file in which to keep what each module yielded (see :mod:`airflow_catalog.collect.cache`);
         with it, a later call imports only the modules whose files changed, and none when none did.
     :returns: the catalog, with the import problems met and the conventions findings.
-    :raises airflow_catalog.collect.discover.PackageNotFoundError: when a package is not installed.
+    :raises airflow_catalog.collect.sources.PackageNotFoundError: when a package is not installed.
     """
     store = ExtractionCache(cache, cache_key(exclude, own)) if cache is not None else None
     infos: list[PackageInfo] = []
@@ -87,6 +86,14 @@ def collect_catalog(
         import_problems=tuple(problems.values()),
         findings=check_entries(ordered, infos),
     )
+
+
+def read_module(source: ModuleSource, root: Path) -> tuple[ImportProblem | None, list[FoundClass]]:
+    """Import one module and find its catalogued classes (from its source when the import fails)."""
+    problem = import_module(source)
+    if problem is not None:
+        problem = with_path(problem, source, root)
+    return problem, list(classes_in(source))
 
 
 def _own_file(path: Path | None) -> set[Path]:

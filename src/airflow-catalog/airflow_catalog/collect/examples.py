@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from airflow_catalog.collect.discover import PackageNotFoundError, locate
+from airflow_catalog.collect.sources import PackageNotFoundError, locate
 from airflow_catalog.model.catalog import Example
 
 _START = re.compile(r"^\s*#\s*\[START\s+(?P<name>[^\]\s]+)\s*\]")
