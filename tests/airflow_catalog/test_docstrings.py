@@ -88,3 +88,23 @@ def test_types_from_type_fields_and_typed_params_and_no_catch_alls():
     )
     assert docstrings.param_types(doc) == {"name": "str", "count": "int"}
     assert list(docstrings.param_descriptions(doc)) == ["name", "count"]
+
+
+@pytest.mark.parametrize(
+    ("docstring", "section"),
+    [
+        (
+            "Fetch.\n\n.. rubric:: Failure behaviour\n\n- **Empty**: fails.\n- **Timeout**: retried.\n\n"
+            ":param x: what.\n",
+            "- **Empty**: fails.\n- **Timeout**: retried.",
+        ),
+        (
+            "Fetch.\n\nFailure behaviour: empty input fails; a timeout is retried.\n",
+            "empty input fails; a timeout is retried.",
+        ),
+        ("Fetch.\n\n:param x: what.\n", None),
+    ],
+    ids=["rubric", "paragraph", "none"],
+)
+def test_failure_section_is_the_body_under_its_heading(docstring: str, section: str | None) -> None:
+    assert docstrings.failure_section(docstring) == section

@@ -77,3 +77,23 @@ def test_a_hook_method_docstring_change_reads_the_hook_page_only(site: Path) -> 
     assert reread(before, read_times(site)) == {"catalog/_generated/vendor_pkg.operators.BucketHook"}
     hook_page = site / "_build/html/catalog/_generated/vendor_pkg.operators.BucketHook.html"
     assert "Return a fresh client" in hook_page.read_text(encoding="utf-8")
+
+
+def test_the_environment_version_follows_the_code_that_draws_pages(tmp_path: Path) -> None:
+    # A directive that draws something new must not leave pages read by the old code: the
+    # environment's version changes with the code of model/, pages/ and sphinxext/, and Sphinx then
+    # reads every page again.
+    import shutil
+
+    import airflow_catalog
+    from airflow_catalog.sphinxext.extension import environment_version
+
+    copy = tmp_path / "airflow_catalog"
+    shutil.copytree(Path(airflow_catalog.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = environment_version(copy)
+    assert environment_version(copy) == before
+    (copy / "site" / "watch.py").write_text((copy / "site" / "watch.py").read_text() + "\n# unrelated\n")
+    assert environment_version(copy) == before
+    directive = copy / "sphinxext" / "entry_directive.py"
+    directive.write_text(directive.read_text() + "\n# draws something new\n")
+    assert environment_version(copy) != before

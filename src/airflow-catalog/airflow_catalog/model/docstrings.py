@@ -92,6 +92,36 @@ def has_failure_section(docstring: str) -> bool:
     return bool(_FAILURE_SECTION.search(docstring))
 
 
+def failure_section(docstring: str) -> str | None:
+    """Return the body of a docstring's "Failure behaviour" section, without its heading.
+
+    The section starts at a ``.. rubric:: Failure behaviour`` line or a paragraph that opens with
+    "Failure behaviour", and runs to the next rubric, field list (``:param …:``) or directive at the
+    docstring's left margin, or to its end.
+
+    :param docstring: a class docstring, cleaned (:func:`clean`) or raw.
+    :returns: the section's reStructuredText, or ``None`` when the docstring has none.
+    """
+    text = clean(docstring)
+    match = _FAILURE_SECTION.search(text)
+    if match is None:
+        return None
+    # The pattern's leading whitespace may span blank lines: the heading is the line where it ends.
+    heading_start = text.rfind("\n", 0, match.end()) + 1
+    heading_end = text.find("\n", match.end())
+    heading = text[heading_start : heading_end if heading_end >= 0 else len(text)]
+    # A paragraph such as "Failure behaviour: empty input fails" keeps its text after the colon.
+    first = "" if heading.lstrip().startswith("..") else heading.split(":", 1)[1] if ":" in heading else ""
+    rest = text[heading_end + 1 :] if heading_end >= 0 else ""
+    body = [first.strip()] if first.strip() else []
+    for line in rest.splitlines():
+        if line.startswith((":", ".. ")):
+            break
+        body.append(line)
+    section = "\n".join(body).strip()
+    return section or None
+
+
 def deprecation_note(docstring: str) -> str | None:
     """Return the text of a ``.. deprecated::`` directive (version and body), or ``None``."""
     match = _DEPRECATED_DIRECTIVE.search(docstring + "\n")

@@ -14,6 +14,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
 
+from airflow_catalog.model import docstrings
 from airflow_catalog.model.catalog import CatalogEntry, Parameter, Severity
 from airflow_catalog.model.names import (
     connection_docname,
@@ -26,6 +27,9 @@ from airflow_catalog.sphinxext.doctree import diagram_options, reference, table
 from airflow_catalog.sphinxext.state import state_of
 
 logger = logging.getLogger(__name__)
+
+#: Defaults longer than this many characters are shown under the description, not in their column.
+LONG_DEFAULT = 24
 
 
 class CatalogEntryDirective(SphinxDirective):
@@ -69,6 +73,10 @@ class CatalogEntryDirective(SphinxDirective):
         block = nodes.literal_block(code, code, language="python", classes=["catalog-import"])
         result.append(block)
         result.extend(self.section("Parameters", self.parameter_groups(entry)))
+        # Beside the parameters, where a DAG author decides on_empty and retries: not only far
+        # down in the reference.
+        failure = docstrings.failure_section(entry.docstring)
+        result.extend(self.section("Failure behaviour", self.parse(failure) if failure else []))
         result.extend(self.section("Connection", self.connection(entry)))
         result.extend(self.section("Diagram", self.diagram(entry)))
         result.extend(self.section("Examples", self.examples(entry)))
@@ -203,10 +211,20 @@ class CatalogEntryDirective(SphinxDirective):
             paragraph = nodes.paragraph("", "Inherited from ", classes=["catalog-origin"])
             paragraph += self.class_link(parameter.origin)
             description.append(paragraph)
+        default: nodes.Node | str = ""
+        if parameter.default is not None and len(parameter.default) > LONG_DEFAULT:
+            # A long default (a dict, a lambda) wrapped into the narrow column reads as noise: it
+            # goes under the description, at the description's width.
+            paragraph = nodes.paragraph("", "Default: ", classes=["catalog-default"])
+            paragraph += nodes.literal(parameter.default, parameter.default)
+            description.insert(0, paragraph)
+            default = nodes.emphasis("below", "below")
+        elif parameter.default is not None:
+            default = nodes.literal(parameter.default, parameter.default)
         return [
             nodes.literal(parameter.name, parameter.name),
             nodes.literal(parameter.type, parameter.type) if parameter.type else "",
-            nodes.literal(parameter.default, parameter.default) if parameter.default is not None else "",
+            default,
             "yes" if parameter.required else "",
             "yes" if parameter.templated else "",
             description or "",

@@ -7,7 +7,9 @@ then draws its header from the collected entry (:mod:`~airflow_catalog.sphinxext
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -35,7 +37,29 @@ from airflow_catalog.sphinxext.xrefs import (
     UndefinedSubstitutionsAsText,
 )
 
-ENV_VERSION = 9
+#: Bumped by hand when the environment's own format changes.
+ENV_FORMAT = 10
+#: The subpackages whose code decides what a page's doctree holds.
+_PAGE_CODE = ("model", "pages", "sphinxext")
+
+
+def environment_version(package: Path | None = None) -> int:
+    """Return a version of the environment that changes whenever the code drawing the pages does.
+
+    A page whose text did not change is not read again, so a change to a directive (or to what it
+    is drawn from) would leave stale pages; Sphinx reads every page again when an extension's
+    ``env_version`` differs from the saved environment's. Rebuilding everything after an upgrade
+    or an edit of this package is the price of never serving a stale page.
+
+    :param package: the ``airflow_catalog`` folder; by default the one this module is in.
+    """
+    package = package or Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(str(ENV_FORMAT).encode())
+    for name in _PAGE_CODE:
+        for path in sorted((package / name).rglob("*.py")):
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return int(digest.hexdigest()[:12], 16)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -69,11 +93,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", forget_module_dependencies, priority=900)
     app.connect("missing-reference", resolve_missing, priority=400)
     app.connect("build-finished", write_catalog_json)
-    # Bump ENV_VERSION whenever a directive draws different nodes: the pages' text would not change,
+    # The environment's version follows the code that draws the pages: the pages' text would not change,
     # so only a new environment makes Sphinx read them again.
     return {
         "version": __version__,
-        "env_version": ENV_VERSION,
+        "env_version": environment_version(),
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
