@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from airflow_catalog.publish.git_utils import GitError, PushRejected, TreeEntry, Workspace, remote_url
+from airflow_catalog.publish.git_utils import (
+    GitError,
+    PushRejected,
+    TreeEntry,
+    Workspace,
+    checked_out_branches,
+    is_branch_name,
+    remote_names,
+    remote_url,
+)
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
@@ -109,3 +118,44 @@ def test_a_push_on_an_outdated_head_is_refused_as_such(remote: Path) -> None:
     assert "refused the push to gh-pages" in str(caught.value)
     assert "fetch first" in caught.value.stderr or "non-fast-forward" in caught.value.stderr
     assert git(f"--git-dir={remote}", "log", "-1", "--format=%s", "gh-pages") == "first"
+
+
+def test_remote_names_are_those_of_the_current_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert remote_names() == []  # not a repository: no remotes, no error
+    git("init", "-q", str(tmp_path / "repo"))
+    monkeypatch.chdir(tmp_path / "repo")
+    git("remote", "add", "origin", "https://example.org/a.git")
+    git("remote", "add", "upstream", "https://example.org/b.git")
+    assert remote_names() == ["origin", "upstream"]
+
+
+def test_checked_out_branches_cover_every_working_tree_and_none_of_a_bare_repository(
+    tmp_path: Path, remote: Path
+) -> None:
+    work = tmp_path / "work"  # the fixture's clone source, on gh-pages
+    git("worktree", "add", "-q", "-b", "other", str(tmp_path / "linked"), cwd=work)
+    assert checked_out_branches(work) == {"gh-pages", "other"}
+    assert checked_out_branches(remote) == set()
+
+
+@pytest.mark.parametrize(
+    ("branch", "accepted"),
+    [("gh-pages", True), ("site/v2", True), ("", False), ("gh pages", False), ("a..b", False), ("-x", False)],
+)
+def test_branch_names_are_checked_by_git(branch: str, accepted: bool) -> None:
+    assert is_branch_name(branch) is accepted
+
+
+def test_a_relative_folder_is_hashed_like_an_absolute_one(
+    tmp_path: Path, remote: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: git read --work-tree relative to the folder itself, and failed outside a work tree."""
+    site = tmp_path / "_build" / "html"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("hello\n")
+    monkeypatch.chdir(tmp_path)
+    with Workspace.open(remote.as_uri()) as workspace:
+        assert workspace.hash_directory(Path("_build/html")) == workspace.hash_directory(site)

@@ -305,3 +305,107 @@ def test_a_store_without_conditional_writes_gets_the_same_tree(
 def test_an_unknown_store_says_which_back_end_to_install(versioned_site: BuildSite) -> None:
     with pytest.raises(StoreError, match=r"cannot open gs://bucket/docs: .*install the fsspec back end"):
         publish_site(versioned_site("1.2.0"), "1.2.0", "gs://bucket/docs", backoff=0)
+
+
+# --- nothing lost, nothing leaked (issue 13) ---------------------------------------------------------------
+
+
+def buckets(s3: object) -> list[str]:
+    return sorted(item["Name"] for item in s3.list_buckets()["Buckets"])  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("verb", ["publish", "unpublish", "previous"])
+def test_a_typo_in_the_bucket_is_an_error_that_suggests_the_bucket(
+    verb: str, s3: object, versioned_site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: publish said "uploading failed half-way", previous printed nothing and exited 0."""
+    real = f"etl-docs-{verb}"
+    s3.create_bucket(Bucket=real)  # type: ignore[attr-defined]
+    publish_site(versioned_site("1.1.0"), "1.1.0", f"s3://{real}/site", backoff=0)
+    before, known = contents(s3, f"s3://{real}/site"), buckets(s3)
+    typo = f"s3://etl-dosc-{verb}/site"
+    args = {
+        "publish": [
+            "publish",
+            "--site",
+            str(versioned_site("1.2.0")),
+            "--version",
+            "1.2.0",
+            "--target",
+            typo,
+        ],
+        "unpublish": ["unpublish", "1.1.0", "--target", typo],
+        "previous": [
+            "previous",
+            "--version",
+            "1.2.0",
+            "--output",
+            str(tmp_path / "p.json"),
+            "--target",
+            typo,
+        ],
+    }[verb]
+
+    assert cli(args) == 1
+
+    assert capsys.readouterr().err == (
+        f"error: the bucket 'etl-dosc-{verb}' of {typo} does not exist (did you mean {real!r}?): check the "
+        "URL; the publisher never creates a bucket, create it first if it is a new one\n"
+    )
+    assert buckets(s3) == known and contents(s3, f"s3://{real}/site") == before
+    assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize("verb", ["publish", "unpublish", "previous"])
+def test_a_prefix_of_other_objects_is_refused_and_left_as_it_was(
+    verb: str, s3: object, versioned_site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: publish wrote index.html and 404.html over the objects already there."""
+    name = f"etl-assets-{verb}"
+    s3.create_bucket(Bucket=name)  # type: ignore[attr-defined]
+    for key, body in {"site/index.html": b"<p>my own page</p>", "site/notes.txt": b"my notes"}.items():
+        s3.put_object(Bucket=name, Key=key, Body=body)  # type: ignore[attr-defined]
+    url = f"s3://{name}/site"
+    before = contents(s3, url)
+    args = {
+        "publish": ["publish", "--site", str(versioned_site("1.2.0")), "--version", "1.2.0", "--target", url],
+        "unpublish": ["unpublish", "1.2.0", "--target", url],
+        "previous": ["previous", "--version", "1.2.0", "--output", str(tmp_path / "p.json"), "--target", url],
+    }[verb]
+
+    assert cli(args) == 1
+
+    assert capsys.readouterr().err == (
+        f"error: {url} holds index.html, notes.txt but no versions.json, so it is not a published tree: the "
+        "publisher writes index.html and 404.html at the top of its tree, so it uses only a prefix it "
+        f"published to or an empty one. Pass an empty prefix, e.g. {url}/site\n"
+    )
+    assert contents(s3, url) == before
+
+
+def test_unpublishing_from_an_empty_prefix_says_so(
+    s3: object, bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(["unpublish", "1.2.0", "--target", bucket]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {bucket} holds nothing, so no version is published there: check the URL\n"
+    )
+    assert objects(s3, bucket) == {}
+
+
+def test_a_site_that_links_outside_itself_uploads_nothing(
+    s3: object, bucket: str, versioned_site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the store read through the link and uploaded the build machine's file as a page asset."""
+    secret = tmp_path / "credentials"
+    secret.write_text("aws_secret_access_key = hunter2\n")
+    site = tmp_path / "html"
+    shutil.copytree(versioned_site("1.2.0"), site)
+    (site / "_static" / "extra.txt").symlink_to(secret)
+    args = ["publish", "--site", str(site), "--version", "1.2.0", "--target", bucket]
+
+    assert cli(args) == 1
+
+    err = capsys.readouterr().err
+    assert f"error: {site / '_static' / 'extra.txt'} is a link to {secret}, outside the site" in err
+    assert objects(s3, bucket) == {}

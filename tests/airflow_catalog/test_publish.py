@@ -317,6 +317,9 @@ def test_the_workflow_entry_point_prints_the_previous_version(
     assert capsys.readouterr().out == "\n"
     assert main(["--target", str(remote), "--version", "../x", "--output", str(tmp_path / "y.json")]) == 1
     assert "slash" in capsys.readouterr().err
+    missing = str(tmp_path / "gh-pages")  # a typo of the target: before, it printed nothing and exited 0
+    assert main(["--target", missing, "--version", "dev", "--output", str(tmp_path / "z.json")]) == 1
+    assert f"error: {missing!r} is not an existing folder" in capsys.readouterr().err
 
 
 # --- a plain folder ---------------------------------------------------------------------------------
@@ -777,3 +780,42 @@ def test_a_relative_site_folder_is_published_to_git(
     monkeypatch.chdir(tmp_path)
     assert cli(["publish", "--site", "_build/html", "--version", "1.0.0", "--target", str(remote)]) == 0
     assert aliases(versions_json(remote)) == {"stable": "1.0.0", "latest": "1.0.0"}
+
+
+def test_a_first_publish_stopped_half_way_is_finished_by_the_next(
+    versioned_site: BuildSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the folder was claimed first, the next run found a folder of files without versions.json
+    and (rightly, by the rule above) refused it."""
+    from airflow_catalog.files import write_atomically
+    from airflow_catalog.publish import merge
+
+    target = tmp_path / "published"
+    target.mkdir()
+
+    def stopped(path: Path, data: str | bytes) -> None:
+        if path.name == "index.html":  # the version is in place, the root files are not
+            raise KeyboardInterrupt
+        write_atomically(path, data)
+
+    monkeypatch.setattr(merge, "write_atomically", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
+    monkeypatch.undo()
+
+    assert json.loads((target / "versions.json").read_text()) == []
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
+    assert [e["version"] for e in json.loads((target / "versions.json").read_text())] == ["1.0.0"]
+    assert {p.name for p in target.iterdir()} == {"1.0.0", "stable", "latest", *ROOT_FILES, ".publish.lock"}
+
+
+def test_a_build_info_that_is_not_an_object_is_refused_as_another_build(
+    versioned_site: BuildSite, remote: Path, tmp_path: Path
+) -> None:
+    """Before: AttributeError ('list' object has no attribute 'get')."""
+    site = tmp_path / "html"
+    shutil.copytree(versioned_site("1.0.0"), site)
+    (site / "build-info.json").write_text("[]")
+    with pytest.raises(PublishError, match=r"was built as version None, not 1\.0\.0: rebuild it"):
+        publish_site(site, "1.0.0", str(remote))
+    assert git(remote, "for-each-ref") == ""

@@ -7,10 +7,12 @@ import json
 import pytest
 
 from airflow_catalog.publish.versions import (
+    MAX_LENGTH,
     PublishedVersion,
     VersionError,
     Versions,
     normalise_version,
+    read_version_name,
     render_not_found,
     render_root_index,
     root_files,
@@ -25,7 +27,15 @@ def tree(*names: str) -> Versions:
 
 @pytest.mark.parametrize(
     ("given", "folder"),
-    [("1.2.0", "1.2.0"), ("v1.2.0", "1.2.0"), ("2.0.0-RC1", "2.0.0rc1"), ("1.2", "1.2"), ("dev", "dev")],
+    [
+        ("1.2.0", "1.2.0"),
+        ("v1.2.0", "1.2.0"),
+        ("2.0.0-RC1", "2.0.0rc1"),
+        ("1.2", "1.2"),
+        ("dev", "dev"),
+        ("1!2.0", "1!2.0"),
+        ("2.10.0RC1.post12.DEV345", "2.10.0rc1.post12.dev345"),
+    ],
 )
 def test_versions_are_normalised_to_one_folder_name(given: str, folder: str) -> None:
     assert normalise_version(given) == folder
@@ -37,6 +47,7 @@ def test_versions_are_normalised_to_one_folder_name(given: str, folder: str) -> 
         ("", "empty"),
         ("1.0/evil", "slash"),
         ("..", "'..'"),
+        (".", "or is '.'"),
         ("1.0\\2", "slash"),
         ("1.0 beta", "white space"),
         ("1.0\n", "control character"),
@@ -50,6 +61,44 @@ def test_versions_are_normalised_to_one_folder_name(given: str, folder: str) -> 
 def test_unpublishable_names_are_refused_with_the_reason(bad: str, reason: str) -> None:
     with pytest.raises(VersionError, match=reason):
         normalise_version(bad)
+
+
+def test_a_version_name_every_target_can_store_has_at_most_100_characters() -> None:
+    """Before: a 401-character version went into gh-pages, which git could then no longer check out."""
+    longest = "10" + ".0" * 49
+    assert len(longest) == MAX_LENGTH and normalise_version(longest) == longest
+    too_long = "1" + ".0" * 50
+    with pytest.raises(VersionError) as caught:
+        normalise_version(too_long)
+    assert str(caught.value) == (
+        f"version {too_long[:40]!r}… is 101 characters long; a published version may have at most 100 "
+        "(it names a folder in every target, and longer names break checkouts of the published branch): "
+        "pass a PEP 440 version such as 1.2.0, or `dev`"
+    )
+    # A spelling that normalisation lengthens (-1 → .post1) is measured as it is published.
+    with pytest.raises(VersionError, match="is 101 characters long"):
+        normalise_version("1" + ".0" * 47 + "-1")
+
+
+def test_a_long_name_already_published_can_still_be_read_and_removed() -> None:
+    long = "1." + ".".join(["0"] * 200)
+    assert read_version_name(long) == long
+    listing = json.dumps([{"version": long}, {"version": "1.0.0"}])
+    versions = Versions.loads(listing)
+    assert versions.names() == [long, "1.0.0"]
+    assert versions.without(long).names() == ["1.0.0"]
+    with pytest.raises(VersionError, match="slash"):
+        read_version_name("../" + long)
+
+
+def test_an_alias_is_refused_with_the_way_to_take_its_version_down() -> None:
+    with pytest.raises(VersionError) as caught:
+        normalise_version("latest")
+    assert str(caught.value) == (
+        "'latest' is an alias, not a version: it follows the versions on its own (stable is the newest "
+        "final release, latest the newest release). To take a version down, unpublish it by its number "
+        "(versions.json lists them)"
+    )
 
 
 def test_versions_are_ordered_by_pep_440_newest_first_with_dev_on_top() -> None:

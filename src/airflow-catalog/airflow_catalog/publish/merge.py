@@ -356,6 +356,10 @@ def _update_folder(folder: Path, name: str, change: Change, site: Path | None) -
             present.add(name)
         versions = change(old).keeping(present)  # refuses to unpublish what is not there
         _clear_leftovers(folder)
+        if not listing.is_file():
+            # Claimed before anything else is written: a first publish stopped half-way still leaves
+            # a folder that resolve_target recognises as a published tree, and the next run finishes it.
+            write_atomically(listing, old.dumps())
         if site is not None:
             _stage_and_swap(site, folder, name, run)
         _point_aliases(folder, versions, run)
