@@ -103,7 +103,10 @@ def sqlite_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Postgres]:
-    """A throwaway PostgreSQL 15 cluster started from Debian's binaries as the ``postgres`` user."""
+    """A throwaway PostgreSQL 15 cluster started from Debian's binaries as the ``postgres`` user.
+
+    ``postgres`` logs in without a password; other roles need theirs (see :func:`pg_reader`).
+    """
     folder = Path(tempfile.mkdtemp(prefix="etl-pg-"))
     shutil.chown(folder, "postgres", "postgres")
     port = free_port()
@@ -113,6 +116,14 @@ def postgres() -> Iterator[Postgres]:
         [*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
         check=True,
         capture_output=True,
+    )
+    # The tests' own user is trusted; every other role must log in with its password (scram-sha-256), and
+    # the role "refused" has no way in at all, so that a refused login can be tested (SQLSTATE 28P01, 28000).
+    (data / "pg_hba.conf").write_text(
+        "local all all trust\n"
+        "host all postgres 127.0.0.1/32 trust\n"
+        "host all refused 127.0.0.1/32 reject\n"
+        "host all all 127.0.0.1/32 scram-sha-256\n"
     )
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
     subprocess.run(
@@ -138,6 +149,13 @@ def postgres() -> Iterator[Postgres]:
             [*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_reader(postgres: Postgres) -> dict[str, Any]:
+    """A role that must log in with its password, ``reader`` / ``right``: its connection without a conn id."""
+    postgres.psql("DROP ROLE IF EXISTS reader; CREATE ROLE reader LOGIN PASSWORD 'right'")
+    return {**postgres.conn(), "login": "reader", "password": "right"}
 
 
 # --- outcomes -----------------------------------------------------------------------------------------

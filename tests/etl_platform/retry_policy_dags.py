@@ -1,4 +1,4 @@
-"""Two one-task DAGs that show how Airflow treats the platform's errors: retried or failed at once."""
+"""One-task DAGs that show how Airflow treats the platform's errors: retried or failed at once."""
 
 import datetime
 
@@ -20,3 +20,18 @@ for status in (500, 404):
             retries=1,
             retry_delay=datetime.timedelta(0),
         )
+
+# A configuration error (an archive connection without its root): no retry can fix it.
+with DAG(dag_id="retry_policy_config", schedule=None) as DAGS["config"]:
+    HttpToArchiveOperator(
+        task_id="ingest",
+        endpoint="/status_200",
+        source="s",
+        dataset="d",
+        name="d.jsonl",
+        archive_conn_id="archive_without_root",
+        request_retries=1,
+        retry_backoff=0,
+        retries=1,
+        retry_delay=datetime.timedelta(0),
+    )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from etl_fixtures import HttpServer, Reply, free_port, race_two_writers
 from etl_platform.archive import Archive, ArchiveConflictError, ArchiveKey, Manifest, Publishing
 from etl_platform.hooks.archive import ArchiveHook
 from etl_platform.operators.http import HttpToArchiveOperator
+from etl_platform.policy import ConfigurationError
 
 KEY = ArchiveKey(
     source="api", dataset="orders", day=datetime.date(2026, 11, 24), run_id="run_1", name="o.csv"
@@ -244,3 +246,151 @@ def test_the_archive_works_on_object_storage(
     assert first["created"] and not again["created"]
     archive = ArchiveHook(archive_conn_id="archive_s3").get_conn()
     assert archive.verify(first["path"]).sha256 == first["sha256"]
+
+
+def conditional_conflict(operation: str) -> Any:
+    """The ``ClientError`` botocore raises for S3's answer 409 ConditionalRequestConflict."""
+    from botocore.exceptions import ClientError
+
+    return ClientError(
+        {
+            "Error": {
+                "Code": "ConditionalRequestConflict",
+                "Message": "A conflicting operation occurred. If using PutObject you can retry the request.",
+            },
+            "ResponseMetadata": {"HTTPStatusCode": 409},
+        },
+        operation,
+    )
+
+
+def test_a_409_conditional_conflict_means_the_key_is_being_taken() -> None:
+    # No local S3 (moto, MinIO) answers 409 here: AWS S3 does, when two conditional writes to one key
+    # complete at the same moment. The error is botocore's own, turned into what s3fs raises.
+    from botocore.exceptions import ClientError
+    from s3fs.errors import translate_boto_error
+
+    from etl_platform.archive import _key_taken
+
+    raised = translate_boto_error(conditional_conflict("CompleteMultipartUpload"))
+    assert type(raised) is OSError and not isinstance(raised, FileExistsError)  # what reached the operator
+    assert _key_taken(raised) and _key_taken(conditional_conflict("PutObject"))
+    precondition = ClientError(
+        {"Error": {"Code": "PreconditionFailed", "Condition": "If-None-Match"}}, "PutObject"
+    )
+    assert _key_taken(translate_boto_error(precondition))  # 412, as before
+    other = ClientError({"Error": {"Code": "OperationAborted"}, "ResponseMetadata": {}}, "PutObject")
+    assert not _key_taken(translate_boto_error(other))  # another 409 is no race for the key
+
+
+#: The conditional write each payload size completes with.
+COMPLETING = {"empty": "PutObject", "one put": "PutObject", "multipart": "CompleteMultipartUpload"}
+
+
+@contextmanager
+def answer_409_to_the_exclusive_write(
+    archive: Archive, operation: str, before: Any = None
+) -> Iterator[list[str]]:
+    """Make the store answer the archive's conditional write with 409, as AWS S3 does under a race.
+
+    moto has no such answer: the s3fs client's own botocore event for the call answers instead of the
+    server (everything else reaches moto). ``before`` runs first, as the other writer's completion.
+    Only the first exclusive write of the block, the payload's, is answered so.
+
+    :returns: a context manager giving the operations answered so.
+    """
+    fs = archive.root.fs
+    fs.invalidate_cache()
+    fs.ls("archive")  # opens the client
+    answered: list[str] = []
+
+    def conflict(params: dict[str, Any], **_: Any) -> Any:
+        if answered or params.get("headers", {}).get("If-None-Match") != "*":
+            return None  # not the payload's exclusive write (a manifest's comes after it): moto answers
+        answered.append(operation)
+        if before is not None:
+            before()
+        response = conditional_conflict(operation).response
+        return type("Http", (), {"status_code": 409, "headers": {}})(), response
+
+    event = f"before-call.s3.{operation}"
+    fs.s3.meta.events.register_first(event, conflict)
+    try:
+        yield answered
+    finally:
+        fs.s3.meta.events.unregister(event, conflict)  # the file system and its client are cached
+
+
+@pytest.mark.parametrize("size", list(PAYLOADS))
+@pytest.mark.parametrize("other", ["nothing yet", "same bytes", "other bytes"])
+def test_a_409_from_a_racing_writer_is_a_conflict_a_no_op_or_retried(
+    size: str, other: str, archive: Archive, s3: Any, prefix: str
+) -> None:
+    from etl_platform.archive import ArchiveBusyError
+
+    mine, theirs = PAYLOADS[size]
+    if other == "same bytes":
+        theirs = mine
+    published: Any = (
+        None
+        if other == "nothing yet"
+        else (lambda: s3.put_object(Bucket="archive", Key=f"{prefix}/{KEY.path}", Body=theirs))
+    )
+    with (
+        answer_409_to_the_exclusive_write(archive, COMPLETING[size], published) as answered,
+        archive.stage(KEY) as staged,
+    ):
+        staged.write(mine)
+        if other == "same bytes":
+            staged.commit(source_url="mine", content_type="text/csv")
+            assert not staged.created
+        elif other == "other bytes":
+            with pytest.raises(ArchiveConflictError, match=hashlib.sha256(theirs).hexdigest()):
+                staged.commit(source_url="mine", content_type="text/csv")
+        else:
+            # Before: a plain OSError. The other writer may still fail: Airflow retries.
+            with pytest.raises(ArchiveBusyError, match="another writer was publishing"):
+                staged.commit(source_url="mine", content_type="text/csv")
+    assert answered == [COMPLETING[size]]
+    expected = [] if other == "nothing yet" else [KEY.path, f"{KEY.path}.manifest.json"]
+    assert keys(s3, prefix) == expected
+    if other != "nothing yet":
+        assert body(s3, prefix, KEY.path) == theirs
+    assert open_uploads(s3, prefix) == []  # the refused upload is aborted
+
+
+def test_a_bucket_that_does_not_exist_is_never_created(
+    s3_conn: str,
+    s3: Any,
+    http_server: HttpServer,
+    context: dict,
+    outcome: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before, the archive made the payload's folder with s3fs's mkdir, which creates a missing bucket
+    # (moto refuses the creation here, and the task was retried without end).
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ARCHIVE_TYPO",
+        json.dumps(
+            {
+                "conn_type": "etl_archive",
+                "extra": {"root": "s3://archvie/platform", "storage_conn_id": s3_conn},
+            }
+        ),
+    )
+    http_server.serve("/orders", Reply(body=b'[{"id": 1}]'))
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    op = HttpToArchiveOperator(
+        task_id="t",
+        endpoint="/orders",
+        source="api",
+        dataset="orders",
+        name="o.jsonl",
+        archive_conn_id="archive_typo",
+    )
+    assert outcome(op, context) == "failed-not-retried"
+    with pytest.raises(
+        ConfigurationError, match=r"s3://s3_test@archvie/platform/.*does not exist.*its bucket must exist"
+    ):
+        op.execute(context)
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == buckets

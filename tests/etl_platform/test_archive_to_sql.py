@@ -4,6 +4,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -11,6 +12,7 @@ from etl_fixtures import Postgres
 
 from etl_platform.archive import Archive, ArchiveKey
 from etl_platform.formats import CONTENT_TYPES
+from etl_platform.policy import ConfigurationError, DataError, SourceUnavailableError
 from etl_platform.transfers.archive_to_sql import ArchiveToSqlOperator
 
 
@@ -114,3 +116,78 @@ def test_postgres_load_is_one_transaction(
     with pytest.raises(Exception, match=r"(?s)refused 'INSERT INTO.*nothing was loaded"):
         make_op([good, other], conn_id="pg", table="public.orders", mode="replace").execute(context)
     assert postgres.psql("SELECT count(*) FROM public.orders") == "3\n"
+
+
+@pytest.mark.postgres
+def test_a_table_locked_by_another_session_is_retried_and_left_as_it_was(
+    postgres: Postgres, archive_root: Path, context: dict, outcome: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # lock_timeout makes the server give up waiting at once (SQLSTATE 55P03) instead of blocking the test.
+    conn = {**postgres.conn(), "extra": {"options": "-c lock_timeout=50"}}
+    monkeypatch.setenv("AIRFLOW_CONN_PG", json.dumps(conn))
+    postgres.psql("DROP TABLE IF EXISTS locked_orders; CREATE TABLE locked_orders (id text, total text)")
+    path = archive_payload(archive_root, "o.csv", CSV, "csv")
+    holder = psycopg2.connect(host="127.0.0.1", port=postgres.port, user="postgres", dbname="postgres")
+    try:
+        holder.cursor().execute("LOCK TABLE locked_orders IN ACCESS EXCLUSIVE MODE")
+        op = make_op(path, conn_id="pg", table="locked_orders")
+        assert outcome(op, context) == "failed-retried"  # before: failed, not retried, as a broken statement
+        with pytest.raises(
+            SourceUnavailableError, match=r"lock timeout.*nothing was loaded into locked_orders"
+        ):
+            op.execute(context)
+    finally:
+        holder.close()
+    assert postgres.psql("SELECT count(*) FROM locked_orders") == "0\n"
+
+
+@pytest.mark.postgres
+def test_a_wrong_password_is_not_retried(
+    pg_reader: dict[str, Any],
+    postgres: Postgres,
+    archive_root: Path,
+    context: dict,
+    outcome: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_PG", json.dumps({**pg_reader, "password": "wrong"}))
+    postgres.psql("DROP TABLE IF EXISTS reader_orders")
+    op = make_op(archive_payload(archive_root, "o.csv", CSV, "csv"), conn_id="pg", table="reader_orders")
+    assert outcome(op, context) == "failed-not-retried"
+    with pytest.raises(ConfigurationError, match=r"cannot connect to 'pg' .*check the connection's login"):
+        op.execute(context)
+    assert postgres.psql("SELECT to_regclass('reader_orders') IS NULL") == "t\n"
+
+
+def test_a_column_that_is_not_a_plain_name_is_a_data_error(
+    sqlite_db: Path, archive_root: Path, context: dict, outcome: Any
+) -> None:
+    path = archive_payload(archive_root, "o.csv", b'id,"total; DROP TABLE x"\n1,9.5\n', "csv")
+    op = make_op(path)
+    assert outcome(op, context) == "failed-not-retried"  # before: a ValueError, retried
+    with pytest.raises(DataError, match=r"s/d/2026/11/24/r/o\.csv has a column named 'total; DROP TABLE x'"):
+        op.execute(context)
+    assert not sqlite_db.exists() or rows(sqlite_db, "SELECT name FROM sqlite_master") == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"table": "orders; DROP TABLE x"}, "is not a plain SQL name"),
+        ({"archive_paths": [{"rows": 1}]}, "give archive paths, or the ingest task's output"),
+    ],
+    ids=["rendered table", "rendered paths"],
+)
+def test_templated_arguments_that_cannot_work_fail_without_retry(
+    arguments: dict, message: str, sqlite_db: Path, archive_root: Path, context: dict, outcome: Any
+) -> None:
+    op = ArchiveToSqlOperator(task_id="load", **{"archive_paths": "x", "table": "orders", **arguments})
+    assert outcome(op, context) == "failed-not-retried"  # before: a ValueError, retried
+    with pytest.raises(ConfigurationError, match=message):
+        op.execute(context)
+
+
+def test_batch_size_below_one_is_refused_when_the_dag_is_parsed() -> None:
+    # batch_size=0 read no batch at all: the task loaded nothing and succeeded.
+    with pytest.raises(ValueError, match="batch_size=0 must be at least 1 row"):
+        make_op("x", batch_size=0)

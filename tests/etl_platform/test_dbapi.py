@@ -1,5 +1,6 @@
 """Which database errors the failure policy retries, read from errors real databases raise."""
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -7,9 +8,17 @@ from typing import Any
 import psycopg2
 import pytest
 from airflow.providers.common.sql.hooks.sql import DbApiHook
-from etl_fixtures import Postgres
+from etl_fixtures import Postgres, free_port
 
-from etl_platform.dbapi import is_transient, limit_query_time, require_query_timeout
+from etl_platform.dbapi import (
+    connect,
+    database_error,
+    get_db_hook,
+    is_transient,
+    limit_query_time,
+    require_query_timeout,
+)
+from etl_platform.policy import ConfigurationError, SourceUnavailableError
 
 
 def error_of(run: Any) -> BaseException:
@@ -44,7 +53,8 @@ class OtherDatabaseHook(DbApiHook):
 
 def test_a_query_timeout_on_another_database_type_names_it_and_the_fix() -> None:
     with pytest.raises(
-        ValueError, match=r"not supported on 'otherdb' connections \('other_default'\).*execution_timeout"
+        ConfigurationError,
+        match=r"not supported on 'otherdb' connections \('other_default'\).*execution_timeout",
     ):
         require_query_timeout(OtherDatabaseHook())
 
@@ -70,3 +80,116 @@ def test_postgres_errors(sql: str, transient: bool, postgres: Postgres) -> None:
     finally:
         db.close()
     assert isinstance(error, psycopg2.Error) and is_transient(error) is transient
+
+
+def pg_hook(monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any]) -> DbApiHook:
+    """The PostgreSQL hook of a connection ``pg_login`` with the given settings."""
+    monkeypatch.setenv("AIRFLOW_CONN_PG_LOGIN", json.dumps(conn))
+    return get_db_hook("pg_login")
+
+
+@pytest.mark.postgres
+def test_the_right_password_connects(pg_reader: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The control for the refusals below: the role and the server's password check work.
+    conn = connect(pg_hook(monkeypatch, pg_reader))
+    try:
+        cursor = conn.cursor()
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchall() == [("reader",)]
+    finally:
+        conn.close()
+
+
+LOGIN_FIX = r"check the connection's login and password \(not retried\)"
+#: What a careless connection does, the server's answer, and the fix the error must name.
+REFUSED = {
+    # 28P01 invalid_password
+    "wrong password": ({"password": "wrong"}, 'password authentication failed for user "reader"', LOGIN_FIX),
+    # libpq itself: the server asked for a password and the connection has none
+    "no password": ({"password": None}, "no password supplied", LOGIN_FIX),
+    # 28P01 again: with password authentication an unknown role is told apart from a wrong password
+    "unknown role": ({"login": "nobody"}, 'password authentication failed for user "nobody"', LOGIN_FIX),
+    # 28000 invalid_authorization_specification: pg_hba.conf rejects the role
+    "rejected role": ({"login": "refused"}, 'pg_hba.conf rejects connection .*user "refused"', LOGIN_FIX),
+    # 3D000 invalid_catalog_name
+    "no such database": (
+        {"schema": "no_such_db"},
+        'database "no_such_db" does not exist',
+        r"check the connection's schema, the name of the database \(not retried\)",
+    ),
+    # a setting the driver does not know
+    "unknown option": (
+        {"extra": {"no_such_option": "1"}},
+        'invalid connection option "no_such_option"',
+        r"check the connection's settings \(host, port, schema and extra\) \(not retried\)",
+    ),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_a_refused_login_is_a_configuration_error_naming_the_connection(
+    case: str, pg_reader: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    change, answer, fix = REFUSED[case]
+    hook = pg_hook(monkeypatch, {**pg_reader, **change})
+    with pytest.raises(ConfigurationError, match=rf"cannot connect to 'pg_login' \(.*{answer}.*\): {fix}"):
+        connect(hook)
+
+
+@pytest.mark.postgres
+def test_an_unreachable_server_is_still_retried(postgres: Postgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    hook = pg_hook(monkeypatch, {**postgres.conn(), "port": free_port()})
+    with pytest.raises(SourceUnavailableError, match=r"cannot connect to 'pg_login' .*Airflow will retry"):
+        connect(hook)
+
+
+@pytest.mark.postgres
+def test_a_lock_another_session_holds_is_transient(postgres: Postgres) -> None:
+    # 55P03 lock_not_available: what lock_timeout or NOWAIT raise; SQLite's busy database is retried too.
+    postgres.psql("DROP TABLE IF EXISTS locked; CREATE TABLE locked (x int)")
+    holder = psycopg2.connect(host="127.0.0.1", port=postgres.port, user="postgres", dbname="postgres")
+    waiter = psycopg2.connect(host="127.0.0.1", port=postgres.port, user="postgres", dbname="postgres")
+    try:
+        holder.cursor().execute("LOCK TABLE locked IN ACCESS EXCLUSIVE MODE")
+        error = error_of(lambda: waiter.cursor().execute("LOCK TABLE locked NOWAIT"))
+    finally:
+        holder.close()
+        waiter.close()
+    assert getattr(error, "pgcode", None) == "55P03" and is_transient(error)
+
+
+@pytest.mark.parametrize(
+    ("make", "fix"),
+    [
+        ("missing folder", "its folder must exist and be writable"),
+        ("not a database", "the file there is not a SQLite database"),
+    ],
+)
+def test_a_sqlite_file_that_cannot_be_a_database_is_a_configuration_error(
+    make: str, fix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "no_such_folder" / "db.sqlite"
+    if make == "not a database":
+        path = tmp_path / "notes.txt"
+        path.write_bytes(b"not a database, " * 100)
+    monkeypatch.setenv("AIRFLOW_CONN_LITE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    hook = get_db_hook("lite")
+    with pytest.raises(ConfigurationError, match=rf"'lite' .*{fix}"):
+        conn = connect(hook)
+        try:
+            conn.execute("SELECT * FROM sqlite_master")  # SQLite reads the file's header lazily
+        except sqlite3.Error as error:
+            raise database_error("lite", error, "the query") from None
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing was created
+
+
+def test_a_connection_without_a_database_hook_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_WEB", json.dumps({"conn_type": "http", "host": "127.0.0.1"}))
+    with pytest.raises(
+        ConfigurationError, match=r"connection 'web' has type 'http'.*use a database connection"
+    ):
+        get_db_hook("web")

@@ -22,7 +22,7 @@ from airflow.sdk import DAG  # the DAG processor reads files that mention airflo
 from etl_platform.example_dags.example_api_ingest import dag as example_api_ingest
 from etl_platform.example_dags.example_ftp_ingest import dag as example_ftp_ingest
 from retry_policy_dags import DAGS
-retry_policy_500, retry_policy_404 = DAGS[500], DAGS[404]
+retry_policy_500, retry_policy_404, retry_policy_config = DAGS[500], DAGS[404], DAGS["config"]
 """
 
 
@@ -157,6 +157,20 @@ def test_airflow_retries_unreachable_sources_but_not_rejected_requests(
     (ti,) = run.get_task_instances()
     assert str(ti.state) == "failed" and ti.try_number == tries
     assert len(http_server.requests) == requests
+
+
+def test_airflow_does_not_retry_a_configuration_error(
+    airflow_db: None, http_server: HttpServer, archive_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retry_policy_dags import DAGS
+
+    monkeypatch.setenv("AIRFLOW_CONN_ARCHIVE_WITHOUT_ROOT", json.dumps({"conn_type": "etl_archive"}))
+    http_server.serve("/status_200", Reply(body=b"[]"))
+    run = DAGS["config"].test(logical_date=datetime.datetime(2026, 11, 24, tzinfo=UTC))
+
+    (ti,) = run.get_task_instances()
+    assert str(ti.state) == "failed" and ti.try_number == 1  # before: a ValueError, tried twice
+    assert http_server.requests == [] and archived_files(archive_root) == []
 
 
 def test_a_failed_check_stops_the_export(

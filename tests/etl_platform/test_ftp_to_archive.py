@@ -1,12 +1,15 @@
 import json
 import socket
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from etl_fixtures import FtpServer, archived_files, free_port
 
+from etl_platform.hooks.ftp import FtpArchiveHook
 from etl_platform.operators.ftp import FtpToArchiveOperator
+from etl_platform.policy import ConfigurationError
 from etl_platform.sensors.ftp import FtpStableFileSensor
 
 RUN_FOLDER = "partner-ftp/shipments/2026/11/24/scheduled_1"
@@ -179,3 +182,107 @@ def test_a_server_that_never_greets_times_out_and_is_retried(
         )
         assert outcome(make_op(timeout=0.3), context) == "failed-retried"
     assert archived_files(archive_root) == []
+
+
+def test_the_timeout_is_the_connections_own_and_no_other_socket_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before, the hook set the process-wide default timeout while it connected: a socket another thread
+    # of the worker opened meanwhile got the FTP timeout. The silent server holds the hook right there.
+    assert socket.getdefaulttimeout() is None
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_FTP_SILENT",
+            json.dumps({"conn_type": "ftp", "host": "127.0.0.1", "port": silent.getsockname()[1]}),
+        )
+        hook = FtpArchiveHook(ftp_conn_id="ftp_silent", timeout=120)
+        failures: list[BaseException] = []
+
+        def connect() -> None:
+            try:
+                hook.get_conn()
+            except BaseException as error:  # the hook's end when the server hangs up
+                failures.append(error)
+
+        connecting = threading.Thread(target=connect)
+        connecting.start()
+        accepted, _ = silent.accept()  # the hook is connected and waits for the greeting now
+        try:
+            with socket.socket() as other:
+                assert other.gettimeout() is None
+            assert socket.getdefaulttimeout() is None
+        finally:
+            accepted.close()  # the server hangs up: the hook fails at once
+            connecting.join()
+    assert len(failures) == 1 and isinstance(failures[0], EOFError | OSError)
+    assert socket.getdefaulttimeout() is None
+
+
+def test_the_connection_and_its_data_connections_carry_the_timeout(ftp_server: FtpServer) -> None:
+    put(ftp_server, {"shipments_1.csv": COMPLETE})
+    with FtpArchiveHook(timeout=7.5) as hook:
+        conn = hook.get_conn()
+        assert conn.sock is not None and conn.sock.gettimeout() == 7.5
+        assert b"".join(hook.iter_file("/outbox/shipments_1.csv")) == COMPLETE  # through a data connection
+        assert conn.timeout == 7.5
+    assert socket.getdefaulttimeout() is None
+
+
+@pytest.mark.parametrize("on_empty", ALL)
+def test_a_refused_login_is_not_retried_and_names_the_connection(
+    on_empty: str,
+    ftp_server: FtpServer,
+    archive_root: Path,
+    context: dict,
+    outcome: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    put(ftp_server, {"shipments_1.csv": COMPLETE})
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FTP_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "ftp",
+                "host": "127.0.0.1",
+                "port": ftp_server.port,
+                "login": "etl",
+                "password": "wrong",
+            }
+        ),
+    )
+    op = make_op(on_empty=on_empty)
+    assert outcome(op, context) == "failed-not-retried"
+    with pytest.raises(
+        ConfigurationError,
+        match=r"the FTP server of 'ftp_default' refused the login \(530 .*\): check the connection's login "
+        r"and password \(not retried\)",
+    ):
+        op.execute(context)
+    assert archived_files(archive_root) == []
+    assert sorted(p.name for p in (ftp_server.root / "outbox").iterdir()) == ["shipments_1.csv"]
+
+
+def test_a_hidden_file_the_pattern_matches_fails_without_retry(
+    ftp_server: FtpServer, archive_root: Path, context: dict, outcome: Any
+) -> None:
+    # The archive keeps no hidden files; before, the ValueError was retried without end.
+    put(ftp_server, {".shipments_1.csv": COMPLETE})
+    op = make_op(pattern="*shipments_1.csv", on_empty="succeed")  # not the outcome of an empty folder
+    assert outcome(op, context) == "failed-not-retried"
+    with pytest.raises(ConfigurationError, match=r"archive key name='\.shipments_1\.csv' must be one"):
+        op.execute(context)
+    assert archived_files(archive_root) == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"timeout": 0}, "timeout=0 must be a number of seconds above 0"),
+        ({"source": "partner/ftp"}, "archive key source='partner/ftp' must be one non-empty path segment"),
+    ],
+)
+def test_bad_arguments_are_refused_when_the_dag_is_parsed(arguments: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make_op(**arguments)

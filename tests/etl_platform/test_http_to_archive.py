@@ -7,6 +7,7 @@ import requests
 from etl_fixtures import HttpServer, Reply, archived_files, free_port
 
 from etl_platform.operators.http import HttpToArchiveOperator
+from etl_platform.policy import ConfigurationError
 
 ORDERS = [{"id": 1, "total": 9.5}, {"id": 2, "total": 3.0}]
 RUN_FOLDER = "orders-api/orders/2026/11/24/scheduled_1"
@@ -45,6 +46,10 @@ FAULTS: dict[str, list[Reply]] = {
     "500 then 200": [Reply(status=500), GOOD],
     "500 always": [Reply(status=500)],
     "404": [Reply(status=404, body=b'{"error": "no such endpoint"}')],
+    # "Not now" rather than "not this request": before, failed at once like any 4xx.
+    "429 then 200": [Reply(status=429, headers={"Retry-After": "0"}), GOOD],
+    "429 always": [Reply(status=429)],
+    "408 always": [Reply(status=408)],
 }
 #: fault -> on_empty -> (outcome, payload in the archive afterwards or None)
 EXPECTED: dict[str, dict[str, tuple[str, bytes | None]]] = {
@@ -66,6 +71,9 @@ EXPECTED: dict[str, dict[str, tuple[str, bytes | None]]] = {
     "500 then 200": {p: ("success", jsonl(ORDERS)) for p in ("fail", "skip", "succeed")},
     "500 always": {p: ("failed-retried", None) for p in ("fail", "skip", "succeed")},
     "404": {p: ("failed-not-retried", None) for p in ("fail", "skip", "succeed")},
+    "429 then 200": {p: ("success", jsonl(ORDERS)) for p in ("fail", "skip", "succeed")},
+    "429 always": {p: ("failed-retried", None) for p in ("fail", "skip", "succeed")},
+    "408 always": {p: ("failed-retried", None) for p in ("fail", "skip", "succeed")},
 }
 
 
@@ -87,7 +95,16 @@ def test_fault_matrix(
 
 
 @pytest.mark.parametrize(
-    ("fault", "attempts"), [("500 then 200", 2), ("500 always", 3), ("404", 1), ("slow beyond timeout", 3)]
+    ("fault", "attempts"),
+    [
+        ("500 then 200", 2),
+        ("500 always", 3),
+        ("404", 1),
+        ("slow beyond timeout", 3),
+        ("429 then 200", 2),
+        ("429 always", 3),
+        ("408 always", 3),
+    ],
 )
 def test_5xx_and_timeouts_are_retried_in_the_task_but_4xx_is_not(
     fault: str, attempts: int, http_server: HttpServer, archive_root: Path, context: dict, outcome: Any
@@ -189,8 +206,63 @@ def test_csv_is_validated_while_it_streams(
         ({"on_empty": "ignore"}, "on_empty='ignore' is not a policy: use one of 'fail', 'skip', 'succeed'"),
         ({"payload_format": "xml"}, "payload_format='xml' is not one of json, csv, bytes"),
         ({"payload_format": "csv", "pagination_function": lambda r: None}, "pagination_function needs"),
+        ({"timeout": 0}, "timeout=0 must be a number of seconds above 0"),
+        ({"max_pages": 0}, "max_pages=0 must be at least 1"),
+        ({"request_retries": -1}, "request_retries=-1 must be 0 or more"),
+        ({"retry_backoff": -1}, "retry_backoff=-1 must be 0 or more seconds"),
+        ({"dataset": "orders/2026"}, "archive key dataset='orders/2026' must be one non-empty path segment"),
     ],
 )
 def test_bad_arguments_are_refused_when_the_dag_is_parsed(arguments: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_op(**arguments)
+
+
+@pytest.mark.parametrize("on_empty", ["fail", "skip", "succeed"])
+def test_a_url_that_cannot_be_sent_fails_without_retry_naming_the_connection(
+    on_empty: str,
+    http_server: HttpServer,
+    archive_root: Path,
+    context: dict,
+    outcome: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port = http_server.server.server_address[1]
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TYPO",
+        json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": port, "schema": "htps"}),
+    )
+    op = make_op(http_conn_id="typo", on_empty=on_empty)
+    assert outcome(op, context) == "failed-not-retried"  # before: retried
+    with pytest.raises(
+        ConfigurationError,
+        match=r"GET htps://127\.0\.0\.1:\d+/orders cannot be sent \(InvalidSchema: .*\): check the host and "
+        r"schema of the connection 'typo'",
+    ):
+        op.execute(context)
+    assert http_server.requests == [] and archived_files(archive_root) == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("rendered name", r"archive key name='\.\./orders\.jsonl' must be one non-empty path segment"),
+        ("archive without root", r"connection 'bare' has no 'root' in its extra field"),
+    ],
+)
+def test_settings_known_only_when_the_task_runs_fail_without_retry(
+    setting: str,
+    message: str,
+    http_server: HttpServer,
+    archive_root: Path,
+    context: dict,
+    outcome: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    http_server.serve("/orders", GOOD)
+    monkeypatch.setenv("AIRFLOW_CONN_BARE", json.dumps({"conn_type": "etl_archive"}))
+    op = make_op(name="../orders.jsonl") if setting == "rendered name" else make_op(archive_conn_id="bare")
+    assert outcome(op, context) == "failed-not-retried"  # before: a ValueError, retried
+    with pytest.raises(ConfigurationError, match=message):
+        op.execute(context)
+    assert http_server.requests == [] and archived_files(archive_root) == []

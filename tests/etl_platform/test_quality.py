@@ -7,6 +7,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from etl_fixtures import Postgres
 
+from etl_platform.policy import ConfigurationError, RequestRejectedError
 from etl_platform.quality.completeness import CompletenessCheckOperator
 from etl_platform.quality.drift import DriftCheckOperator
 
@@ -58,8 +59,32 @@ def test_completeness_refuses_bad_arguments(arguments: dict, message: str) -> No
 
 
 def test_rendered_count_that_is_not_a_number_is_refused(orders_db: Path, context: dict) -> None:
-    with pytest.raises(ValueError, match="row count 'None' is not a whole number"):
+    # Not retried (before: a ValueError, retried): the template or XCom it comes from must be fixed.
+    with pytest.raises(AirflowFailException, match="row count 'None' is not a whole number"):
         completeness(expected_rows="None").execute(context)
+
+
+def test_completeness_on_a_missing_table_fails_without_retry(
+    orders_db: Path, context: dict, outcome: Any
+) -> None:
+    op = CompletenessCheckOperator(task_id="c", table="no_such_table", conn_id="sqlite_default", min_rows=1)
+    assert outcome(op, context) == "failed-not-retried"  # before: the driver's error, retried
+    with pytest.raises(
+        RequestRejectedError,
+        match=r"'sqlite_default' refused the checks of no_such_table \(OperationalError: no such table",
+    ):
+        op.execute(context)
+
+
+@pytest.mark.postgres
+def test_completeness_with_a_wrong_password_fails_without_retry(
+    pg_reader: dict[str, Any], context: dict, outcome: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_PG", json.dumps({**pg_reader, "password": "wrong"}))
+    op = CompletenessCheckOperator(task_id="c", table="orders", conn_id="pg", min_rows=1)
+    assert outcome(op, context) == "failed-not-retried"  # before: retried, as if the server were down
+    with pytest.raises(ConfigurationError, match=r"'pg' refused the checks of orders .*login and password"):
+        op.execute(context)
 
 
 def drift(value: Any, run_id: str, conn_id: str = "sqlite_default", **arguments: Any) -> dict[str, Any]:
@@ -89,6 +114,44 @@ def test_rerun_replaces_its_own_record(sqlite_db: Path) -> None:
     drift(100, "run_1")
     result = drift(100, "run_2")
     assert result["history"] == [100.0]
+
+
+def test_a_history_table_that_cannot_hold_the_history_fails_without_retry(
+    orders_db: Path, outcome: Any
+) -> None:
+    # "orders" exists with other columns: the check's SELECT fails. Before: the driver's error, retried.
+    before = rows_of(orders_db)
+    op = DriftCheckOperator(
+        task_id="drift", value=1, dataset="d", metric="m", conn_id="sqlite_default", history_table="orders"
+    )
+    assert outcome(op, {"run_id": "run_1"}) == "failed-not-retried"
+    with pytest.raises(
+        RequestRejectedError,
+        match=r"'sqlite_default' refused the history table orders \(OperationalError: no such column: "
+        r"value\); nothing was recorded \(not retried\)",
+    ):
+        op.execute({"run_id": "run_1"})
+    assert rows_of(orders_db) == before
+
+
+def rows_of(db: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT * FROM orders ORDER BY id").fetchall()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"window": 0}, "window must be at least 1"),
+        ({"window": 2, "min_history": 3}, "min_history between 0 and window"),
+        ({"max_drift_percent": -1}, "max_drift_percent 0 or more"),
+        ({"history_table": "history; DROP TABLE x"}, "is not a plain SQL name"),
+    ],
+)
+def test_drift_refuses_bad_arguments_when_the_dag_is_parsed(arguments: dict, message: str) -> None:
+    # window=0 read no history and passed every value; min_history above window never failed.
+    with pytest.raises(ValueError, match=message):
+        DriftCheckOperator(task_id="d", value=1, dataset="d", metric="m", conn_id="c", **arguments)
 
 
 def test_drift_value_that_is_not_a_number_fails(sqlite_db: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from etl_fixtures import Postgres, archived_files, free_port
 
 from etl_platform.operators.sql import SqlToArchiveOperator
-from etl_platform.policy import RequestRejectedError, SourceUnavailableError
+from etl_platform.policy import ConfigurationError, RequestRejectedError, SourceUnavailableError
 
 RUN_FOLDER = "warehouse/orders/2026/11/24/scheduled_1"
 
@@ -195,8 +195,22 @@ def test_query_timeout_must_be_positive(timeout: float) -> None:
         ("SELEC id FROM pg_orders", "failed-not-retried", 'syntax error at or near "SELEC"'),
         ("SELECT 1 / (id - id) FROM pg_orders", "failed-not-retried", "division by zero"),
         ("SELECT pg_terminate_backend(pg_backend_pid())", "failed-retried", "terminating connection"),
+        # Each fetch of two rows takes 0.1 s, the whole result 2 s: the limit holds across fetches.
+        (
+            "SELECT g AS id, pg_sleep(0.05)::text AS slept FROM generate_series(1, 40) g",
+            "failed-retried",
+            "canceling statement due to statement timeout",
+        ),
     ],
-    ids=["within the timeout", "past the timeout", "missing table", "syntax error", "data error", "lost"],
+    ids=[
+        "within the timeout",
+        "past the timeout",
+        "missing table",
+        "syntax error",
+        "data error",
+        "lost",
+        "rows keep coming past the timeout",
+    ],
 )
 def test_postgres_faults(
     sql: str,
@@ -221,3 +235,129 @@ def test_postgres_faults(
         assert archived_files(archive_root) == []
         with pytest.raises(Exception, match=rf"the query on 'pg' .*{message}.*The query: {re.escape(sql)}"):
             op.execute(context)
+
+
+def fetches_logged(postgres: Postgres, marker: str) -> list[str]:
+    """The statements the server logged for the cursor whose query holds ``marker``, in order."""
+    log = (postgres.folder / "log").read_text()
+    # A statement sent with the simple protocol, or with the extended one (psycopg 3's cursor).
+    statements = re.findall(r"LOG:  (?:statement|execute [^:]*): (.*)", log)
+    declare = next(s for s in statements if marker in s and s.startswith("DECLARE"))
+    cursor = re.match(r'DECLARE "?(\w+)"?', declare)
+    assert cursor is not None
+    return [s for s in statements if cursor.group(1) in s]
+
+
+@pytest.mark.postgres
+def test_postgres_rows_are_streamed_batch_by_batch_through_a_server_side_cursor(
+    postgres: Postgres, archive_root: Path, context: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server logs what the task asks of it (log_statement=all, this session only): a cursor declared
+    # on the server and fetched batch_size rows at a time, never the whole result at once.
+    conn = {**postgres.conn(), "extra": {"options": "-c log_statement=all"}}
+    monkeypatch.setenv("AIRFLOW_CONN_PG", json.dumps(conn))
+    marker = "streamed_5_rows"
+    sql = f"SELECT g AS id FROM generate_series(1, 5) g /* {marker} */"
+    metrics = make_op(conn_id="pg", sql=sql, batch_size=2).execute(context)
+
+    statements = fetches_logged(postgres, marker)
+    assert statements[0].startswith("DECLARE") and statements[0].endswith(sql)
+    # Two, two, one, then the empty fetch that ends the result.
+    assert [re.sub(r'FROM "?\w+"?', "FROM cursor", s) for s in statements[1:]] == [
+        "FETCH FORWARD 2 FROM cursor"
+    ] * 4
+    assert (archive_root / RUN_FOLDER / "orders.csv").read_bytes() == b"id\n1\n2\n3\n4\n5\n"
+    assert metrics["rows"] == 5
+
+
+@pytest.mark.postgres
+def test_postgres_empty_result_keeps_its_header(
+    postgres: Postgres, archive_root: Path, context: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A server-side cursor describes its columns only once fetched from (psycopg2): the header must come.
+    monkeypatch.setenv("AIRFLOW_CONN_PG", json.dumps(postgres.conn()))
+    sql = "SELECT 1 AS id, 'x' AS city WHERE false"
+    make_op(conn_id="pg", sql=sql, on_empty="succeed").execute(context)
+    assert archived_files(archive_root) == [
+        f"{RUN_FOLDER}/orders.csv",
+        f"{RUN_FOLDER}/orders.csv.manifest.json",
+    ]
+    assert (archive_root / RUN_FOLDER / "orders.csv").read_bytes() == b"id,city\n"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("on_empty", ALL)
+def test_a_wrong_password_is_not_retried_and_names_the_connection(
+    on_empty: str,
+    pg_reader: dict[str, Any],
+    archive_root: Path,
+    context: dict,
+    outcome: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_PG", json.dumps({**pg_reader, "password": "wrong"}))
+    op = make_op(conn_id="pg", sql="SELECT 1 AS id", on_empty=on_empty)
+    assert outcome(op, context) == "failed-not-retried"  # before: retried, as if the server were down
+    assert archived_files(archive_root) == []
+    with pytest.raises(
+        ConfigurationError,
+        match=r"cannot connect to 'pg' \(OperationalError: .*password authentication failed for user "
+        r"\"reader\"\): check the connection's login and password \(not retried\)",
+    ):
+        op.execute(context)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            {"name": "../orders.csv"},
+            r"archive key name='\.\./orders\.csv' must be one non-empty path segment",
+        ),
+        ({"query_timeout": 5}, r"query_timeout is not supported on 'otherdb' connections \('other'\)"),
+        ({"archive_conn_id": "bare"}, r"connection 'bare' has no 'root' in its extra field"),
+        ({"conn_id": "web"}, r"connection 'web' has type 'http'.*use a database connection"),
+    ],
+    ids=["rendered name", "query_timeout on another database", "archive without root", "not a database"],
+)
+def test_settings_known_only_when_the_task_runs_fail_without_retry(
+    arguments: dict[str, Any],
+    message: str,
+    orders_db: Path,
+    archive_root: Path,
+    context: dict,
+    outcome: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+    # No other database's provider is installed here: a common.sql hook of a type we cannot time out.
+    class OtherDatabaseHook(DbApiHook):
+        conn_name_attr = "other_conn_id"
+        default_conn_name = "other"
+        conn_type = "otherdb"
+
+    if "query_timeout" in arguments:
+        arguments = {**arguments, "conn_id": "other"}
+        monkeypatch.setattr("etl_platform.operators.sql.get_db_hook", lambda conn_id: OtherDatabaseHook())
+    monkeypatch.setenv("AIRFLOW_CONN_BARE", json.dumps({"conn_type": "etl_archive"}))
+    monkeypatch.setenv("AIRFLOW_CONN_WEB", json.dumps({"conn_type": "http", "host": "127.0.0.1"}))
+    op = make_op(**arguments)
+    assert outcome(op, context) == "failed-not-retried"  # before: a ValueError, retried
+    with pytest.raises(ConfigurationError, match=message):
+        op.execute(context)
+    assert archived_files(archive_root) == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"batch_size": 0}, "batch_size=0 must be at least 1 row"),
+        ({"source": "ware/house"}, "archive key source='ware/house' must be one non-empty path segment"),
+        ({"dataset": ".orders"}, "archive key dataset='.orders' must be one non-empty path segment"),
+    ],
+)
+def test_bad_arguments_are_refused_when_the_dag_is_parsed(arguments: dict[str, Any], message: str) -> None:
+    # batch_size=0 fetched nothing and reported an empty source; a bad source failed every run.
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_op(**arguments)

@@ -14,8 +14,11 @@ same bytes to the same key again is a no-op; different bytes at the same key rai
 - **S3** (through s3fs): the payload is uploaded to its key as an exclusive write (``If-None-Match: *`` on
   the last ``PutObject`` or ``CompleteMultipartUpload``). S3 shows an upload only when it completes and
   completes it only if the key is free, so of two writers racing, the second is refused by the store
-  itself. AWS S3 honours the condition since August 2024, as do MinIO and moto; for an S3-compatible store
-  that ignores it, the key is also checked just before the upload completes, as below.
+  itself: with 412 PreconditionFailed when the other completed first, or with 409
+  ConditionalRequestConflict when both were completing at once. AWS S3 honours the condition since August
+  2024, as do MinIO and moto; for an S3-compatible store that ignores it, the key is also checked just
+  before the upload completes, as below. The bucket must exist: the archive never creates one (s3fs's
+  ``mkdir`` would, so a typo in the root would archive into a new bucket).
 - **Any other fsspec store**: the payload is written to a hidden ``.partial`` file, then the key is checked
   and the file moved. Between the check and the move, a second writer could publish and be overwritten;
   Airflow runs one task instance per run and key, so that window only opens when two DAG runs or
@@ -38,9 +41,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
+from airflow.sdk.exceptions import AirflowException
 from fsspec.implementations.local import LocalFileSystem
 
-from etl_platform.policy import DataError
+from etl_platform.policy import ConfigurationError, DataError
 
 #: Bytes moved per read or write: large enough to keep Python's per-chunk overhead small (256 KiB
 #: chunks cost 10-20 % more CPU per GiB in bench/bench_archive.py), small enough to bound memory.
@@ -100,6 +104,55 @@ def _abandon(file: Any) -> None:
     file.closed = True
 
 
+#: S3's error code for a conditional write that met another one to the same key (HTTP 409).
+_CONDITIONAL_CONFLICT = "ConditionalRequestConflict"
+
+
+def _key_taken(error: BaseException) -> bool:
+    """Say whether an exclusive write was refused because another writer has the key, or is taking it.
+
+    S3 answers 412 PreconditionFailed when another write completed first (s3fs raises
+    :class:`FileExistsError`), and 409 ConditionalRequestConflict when another conditional write to the
+    key was completing at the same moment (s3fs raises a plain :class:`OSError` for it, with botocore's
+    ``ClientError`` as its cause).
+
+    :param error: what s3fs raised, or botocore's ``ClientError`` itself.
+    :returns: whether the key is taken or being taken.
+    """
+    if isinstance(error, FileExistsError):
+        return True
+    for candidate in (error, error.__cause__):
+        response = getattr(candidate, "response", None)
+        if isinstance(response, dict) and response.get("Error", {}).get("Code") == _CONDITIONAL_CONFLICT:
+            return True
+    return False
+
+
+@contextmanager
+def _store_errors(where: ObjectStoragePath) -> Iterator[None]:
+    """Fail without retry where only a change of the archive's connection helps.
+
+    Access denied and a bucket that does not exist become a
+    :class:`~etl_platform.policy.ConfigurationError`.
+
+    :param where: the archive path being written, named in the message.
+    :raises ConfigurationError: on :class:`PermissionError` or :class:`FileNotFoundError`.
+    :returns: a context manager.
+    """
+    try:
+        yield
+    except PermissionError as error:
+        raise ConfigurationError(
+            f"the archive refused to write {where} ({error}): check the archive connection's root and the "
+            "credentials of its storage_conn_id (not retried)"
+        ) from None
+    except FileNotFoundError as error:
+        raise ConfigurationError(
+            f"the archive cannot write {where} ({error}): check the archive connection's root; its bucket "
+            "must exist, the archive never creates one (not retried)"
+        ) from None
+
+
 def _publish_staged_file(
     partial: ObjectStoragePath, final: ObjectStoragePath, publishing: Publishing
 ) -> bool:
@@ -136,6 +189,32 @@ class ArchiveCorruptError(DataError):
     """An archived payload no longer matches the size or checksum its manifest recorded."""
 
 
+class ArchiveBusyError(AirflowException):
+    """Another writer was publishing at the key at the same moment, and its payload is not visible yet.
+
+    S3 answers such a race with 409 ConditionalRequestConflict. Nothing was published; Airflow retries the
+    task, whose next attempt finds what the other writer published: the same payload (a no-op) or
+    another (:class:`ArchiveConflictError`), or a free key if the other writer failed.
+    """
+
+
+def check_key_segment(field: str, value: str) -> str:
+    """Check one part of an archive path: one non-empty segment, not hidden.
+
+    :param field: the part's name (``source``, ``dataset``, ``run_id``, ``name``), named in the message.
+    :param value: its value.
+    :raises ConfigurationError: when it is empty, holds ``/`` or starts with ``.`` (a :class:`ValueError`,
+        so an operator's constructor can raise it when the DAG is parsed; not retried in a task).
+    :returns: the value.
+    """
+    if not value or "/" in value or value in {".", ".."} or value.startswith("."):
+        raise ConfigurationError(
+            f"archive key {field}={value!r} must be one non-empty path segment without '/' "
+            "and not starting with '.'"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class ArchiveKey:
     """Where one payload goes in the archive.
@@ -155,12 +234,7 @@ class ArchiveKey:
 
     def __post_init__(self) -> None:
         for field in ("source", "dataset", "run_id", "name"):
-            value = getattr(self, field)
-            if not value or "/" in value or value in {".", ".."} or value.startswith("."):
-                raise ValueError(
-                    f"archive key {field}={value!r} must be one non-empty path segment without '/' "
-                    "and not starting with '.'"
-                )
+            check_key_segment(field, getattr(self, field))
 
     @property
     def path(self) -> str:
@@ -290,15 +364,17 @@ class StagedPayload:
         self.key = key
         self.final = archive.payload_path(key.path)
         self.publishing = Publishing.of(self.final.fs)
-        self.final.parent.mkdir(parents=True, exist_ok=True)
         #: The hidden file being written, or ``None`` when the payload is uploaded to its key exclusively.
         self.partial: ObjectStoragePath | None = None
-        if self.publishing is Publishing.CREATE_IF_ABSENT:
-            # Not visible at the key until the upload completes, and completed only if the key is free.
-            self._file = _open(self.final, "xb")
-        else:
-            self.partial = self.final.parent / f".{key.name}.{uuid.uuid4().hex}.partial"
-            self._file = _open(self.partial, "wb")
+        with _store_errors(self.final):
+            if self.publishing is Publishing.CREATE_IF_ABSENT:
+                # S3 has no folders to make, and s3fs's mkdir creates a missing bucket: never called here.
+                # Not visible at the key until the upload completes, and completed only if the key is free.
+                self._file = _open(self.final, "xb")
+            else:
+                self.final.parent.mkdir(parents=True, exist_ok=True)
+                self.partial = self.final.parent / f".{key.name}.{uuid.uuid4().hex}.partial"
+                self._file = _open(self.partial, "wb")
         self._write_behind = _WriteBehind(self._file) if self.publishing is Publishing.LINK else None
         self._sha256 = hashlib.sha256()
         # Hashing and writing both release the GIL; one after the other, hashing adds about a quarter
@@ -326,7 +402,8 @@ class StagedPayload:
             self._hashing = self._hasher.submit(self._sha256.update, data)
         else:
             self._sha256.update(data)
-        self._file.write(data)
+        with _store_errors(self.final):  # S3 starts a multipart upload after the first part's bytes
+            self._file.write(data)
         self.size += len(data)
         if self._write_behind is not None:
             self._write_behind.wrote(self.size)
@@ -367,14 +444,24 @@ class StagedPayload:
         :param content_type: its media type.
         :param rows: how many records it holds, if the format has records.
         :raises ArchiveConflictError: when different bytes are archived at the key; nothing changes.
+        :raises ArchiveBusyError: when another writer was publishing at the key at the same moment and its
+            payload is not visible yet (S3's 409); nothing changes, and Airflow retries.
+        :raises ConfigurationError: when the store refuses access or its bucket does not exist.
         :returns: the manifest of the archived payload.
         """
         self._wait()
         if self._write_behind is not None:
             self._write_behind.finish(self.size)
-        if not self._publish():
+        with _store_errors(self.final):
+            published = self._publish()
+        if not published:
             existing = self.archive.find(self.key.path)
-            assert existing is not None, "a payload that blocked publishing is there"
+            if existing is None:
+                # Only after S3's 409: the other writer's upload was completing and may still fail.
+                raise ArchiveBusyError(
+                    f"another writer was publishing {self.final} at the same moment and its payload is not "
+                    "visible yet; nothing was published, and Airflow will retry the task"
+                )
             self.committed = True
             if existing.sha256 != self.sha256:
                 raise ArchiveConflictError(
@@ -423,7 +510,9 @@ class StagedPayload:
                 fs.pipe_file(path, b"", mode="create")
             else:
                 self._file.close()
-        except FileExistsError:
+        except OSError as error:
+            if not _key_taken(error):
+                raise
             _abandon(self._file)  # s3fs leaves a refused multipart upload open
             return False
         self._uploaded = True
@@ -563,8 +652,13 @@ class Archive:
             try:
                 final.fs.pipe_file(final.path, manifest.dumps(), mode="create")
                 return manifest
-            except FileExistsError:
-                pass
+            except OSError as error:
+                if not _key_taken(error):
+                    raise
+                final.fs.invalidate_cache(final.path)
+                if not final.exists():
+                    # A 409: the other manifest was being written; this one describes the same bytes.
+                    return manifest
         else:
             partial = final.parent / f".{final.name}.{uuid.uuid4().hex}.partial"
             partial.write_bytes(manifest.dumps())

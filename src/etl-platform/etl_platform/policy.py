@@ -36,6 +36,16 @@ class RequestRejectedError(AirflowFailException):
     """The source refused the request (HTTP 4xx, FTP permission denied): the request must be fixed."""
 
 
+class ConfigurationError(AirflowFailException, ValueError):
+    """A connection or an argument is wrong (a bad password, a missing setting, a name that cannot be used).
+
+    No retry can fix it until someone changes the connection or the DAG, so the task fails at once; the
+    message names what is wrong and the fix. It is a :class:`ValueError` too, as a bad argument is, so it
+    fits both where an argument is checked when the DAG is parsed and inside ``execute``, where
+    templated arguments and connections are first known.
+    """
+
+
 class SourceUnavailableError(AirflowException):
     """The source could not be reached or timed out: Airflow retries the task."""
 

@@ -9,6 +9,7 @@ from airflow.sdk import BaseHook, ObjectStoragePath
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from etl_platform.archive import Archive
+from etl_platform.policy import ConfigurationError
 
 
 class ArchiveHook(BaseHook):
@@ -46,7 +47,8 @@ class ArchiveHook(BaseHook):
     def get_root(self) -> ObjectStoragePath:
         """Resolve the archive root from the connection.
 
-        :raises ValueError: when the connection has no ``root`` in its extra field.
+        :raises ConfigurationError: when the connection has no ``root`` in its extra field (not retried: the
+            connection must be fixed).
         :returns: the root as an :class:`~airflow.sdk.ObjectStoragePath`.
         """
         try:
@@ -58,7 +60,7 @@ class ArchiveHook(BaseHook):
         extra = connection.extra_dejson
         root = extra.get("root")
         if not root:
-            raise ValueError(
+            raise ConfigurationError(
                 f"connection {self.archive_conn_id!r} has no 'root' in its extra field: "
                 'set it to the archive\'s fsspec URL, e.g. {"root": "s3://bucket/archive"}'
             )

@@ -5,13 +5,24 @@ from __future__ import annotations
 import fnmatch
 import ftplib
 import posixpath
-import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from airflow.providers.ftp.hooks.ftp import FTPHook
 
 from etl_platform.archive import CHUNK_SIZE
+from etl_platform.policy import ConfigurationError
+
+
+def _passive(extra: dict[str, Any]) -> bool:
+    """Read the connection's ``passive`` extra as ``FTPHook`` does: passive unless set false.
+
+    :param extra: the connection's extra field.
+    :returns: whether to use passive mode.
+    """
+    value = extra.get("passive", True)
+    return value.strip().lower() not in {"false", "0", "no", "off"} if isinstance(value, str) else bool(value)
 
 
 class FtpArchiveHook(FTPHook):
@@ -21,7 +32,8 @@ class FtpArchiveHook(FTPHook):
     a file whose size changed between the two looks is not taken this time.
 
     :param ftp_conn_id: the FTP connection (host, port, login, password; ``passive`` in its extra).
-    :param timeout: seconds to wait for the server's answers and for each read of a file.
+    :param timeout: seconds to wait for the server's answers and for each read of a file, above 0.
+    :raises ConfigurationError: when ``timeout`` is not above 0.
     """
 
     conn_name_attr = "ftp_conn_id"
@@ -31,25 +43,30 @@ class FtpArchiveHook(FTPHook):
 
     def __init__(self, *, ftp_conn_id: str = default_conn_name, timeout: float = 60.0) -> None:
         super().__init__(ftp_conn_id=ftp_conn_id)
+        if not timeout > 0:
+            raise ConfigurationError(f"timeout={timeout!r} must be a number of seconds above 0")
         self.timeout = timeout
 
     def get_conn(self) -> ftplib.FTP:
-        """Connect and log in as ``FTPHook`` does, with ``timeout`` applied from the first byte.
+        """Connect and log in as ``FTPHook`` does, with ``timeout`` on this connection's sockets only.
 
         ``FTPHook`` connects without a timeout, so a server that accepts the connection and never
-        greets would hang the task. ``ftplib`` takes the process-wide default timeout when it is given
-        none, so that default is set for the duration of the connection only.
+        greets would hang the task; ``ftplib`` takes a timeout per connection, which applies to the
+        control connection from its first byte and to every data connection it opens.
 
         :returns: the logged-in connection.
         """
         if self.conn is None:
-            previous = socket.getdefaulttimeout()
-            socket.setdefaulttimeout(self.timeout)
-            try:
-                super().get_conn()
-            finally:
-                socket.setdefaulttimeout(previous)
-        assert self.conn is not None
+            params = self.get_connection(self.ftp_conn_id)
+            extra = params.extra_dejson
+            self.encoding = extra.get("encoding")
+            conn = ftplib.FTP(timeout=self.timeout, encoding=self.encoding or "utf-8")  # nosec: B321
+            self.conn = conn
+            if params.host:
+                conn.connect(params.host, params.port or ftplib.FTP_PORT)
+                if params.login:
+                    conn.login(params.login, params.password or "")
+            conn.set_pasv(_passive(extra))
         return self.conn
 
     def __exit__(self, *exc_info: object) -> None:

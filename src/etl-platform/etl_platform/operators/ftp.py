@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from etl_platform.archive import StagedPayload
+from etl_platform.archive import StagedPayload, check_key_segment
 from etl_platform.formats import CONTENT_TYPES, count_csv_rows
 from etl_platform.hooks.archive import ArchiveHook
 from etl_platform.hooks.ftp import FtpArchiveHook
 from etl_platform.ingest import IngestRun
 from etl_platform.policy import (
+    ConfigurationError,
     DataError,
     OnEmpty,
     RequestRejectedError,
@@ -50,7 +51,11 @@ class FtpToArchiveOperator(BaseOperator):
     - **Corrupt payload** (fewer bytes than the size the server announced, unparsable CSV): fails
       without retry; nothing from this run is archived.
     - **Permission denied or missing folder** (FTP 5xx): fails without retry.
+    - **The server refuses the login** (FTP 530): fails without retry, naming the connection and what
+      to check; nothing is archived.
     - **Refused connection, timeout, FTP 4xx**: fails with an error Airflow retries; nothing is archived.
+    - **A matching file whose name starts with a dot**: fails without retry (the archive keeps no hidden
+      files): narrow ``pattern``.
     - **A different file already archived for the run**: fails without retry, naming both checksums.
 
     .. seealso:: :ref:`the fault matrix of FtpToArchiveOperator <howto/operator:FtpToArchiveOperator>`
@@ -62,7 +67,7 @@ class FtpToArchiveOperator(BaseOperator):
     :param ftp_conn_id: the FTP connection.
     :param payload_format: ``"csv"`` (validated, rows counted) or ``"bytes"``.
     :param settle_seconds: seconds between the two looks at each file's size.
-    :param timeout: seconds to wait for the server's answers and for each read.
+    :param timeout: seconds to wait for the server's answers and for each read, above 0.
     :param archive_conn_id: the ``etl_archive`` connection of the archive.
     :param on_empty: ``"fail"``, ``"skip"`` or ``"succeed"`` when no stable file has data.
     """
@@ -88,6 +93,10 @@ class FtpToArchiveOperator(BaseOperator):
         super().__init__(**kwargs)
         if payload_format not in PAYLOAD_FORMATS:
             raise ValueError(f"payload_format={payload_format!r} is not one of {', '.join(PAYLOAD_FORMATS)}")
+        if not timeout > 0:
+            raise ValueError(f"timeout={timeout!r} must be a number of seconds above 0")
+        check_key_segment("source", source)
+        check_key_segment("dataset", dataset)
         self.directory = directory
         self.pattern = pattern
         self.source = source
@@ -106,7 +115,8 @@ class FtpToArchiveOperator(BaseOperator):
         :returns: one metrics dict per archived file.
         """
         run = IngestRun(self, context)
-        with FtpArchiveHook(ftp_conn_id=self.ftp_conn_id, timeout=self.timeout) as hook, ftp_errors():
+        hook = FtpArchiveHook(ftp_conn_id=self.ftp_conn_id, timeout=self.timeout)
+        with hook, ftp_errors(self.ftp_conn_id):
             stable, growing = hook.stable_files(self.directory, self.pattern, self.settle_seconds)
             for path in growing:
                 self.log.warning("%s is still growing; it is not taken this time", path)
@@ -161,16 +171,23 @@ class FtpToArchiveOperator(BaseOperator):
 
 
 @contextmanager
-def ftp_errors() -> Iterator[None]:
+def ftp_errors(conn_id: str) -> Iterator[None]:
     """Turn ftplib's errors into the failure policy's: 5xx refusals fail, transport failures are retried.
 
-    :raises RequestRejectedError: on an FTP 5xx answer.
+    :param conn_id: the FTP connection, named when the server refuses its login.
+    :raises ConfigurationError: when the server refuses the login (530).
+    :raises RequestRejectedError: on another FTP 5xx answer.
     :raises SourceUnavailableError: on a refused connection, a timeout or an FTP 4xx answer.
     :returns: a context manager.
     """
     try:
         yield
     except ftplib.error_perm as error:
+        if str(error).startswith("530"):
+            raise ConfigurationError(
+                f"the FTP server of {conn_id!r} refused the login ({error}): check the connection's login "
+                "and password (not retried)"
+            ) from None
         raise RequestRejectedError(f"the FTP server refused: {error} (not retried)") from None
     except UNREACHABLE_ERRORS as error:
         raise SourceUnavailableError(

@@ -12,11 +12,12 @@ import tenacity
 from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk import BaseOperator
 
-from etl_platform.archive import CHUNK_SIZE, StagedPayload
+from etl_platform.archive import CHUNK_SIZE, StagedPayload, check_key_segment
 from etl_platform.formats import CONTENT_TYPES, count_csv_rows, json_page_records
 from etl_platform.hooks.archive import ArchiveHook
 from etl_platform.ingest import IngestRun
 from etl_platform.policy import (
+    ConfigurationError,
     DataError,
     OnEmpty,
     RequestRejectedError,
@@ -29,10 +30,21 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 PAYLOAD_FORMATS = ("json", "csv", "bytes")
+#: 4xx answers that say "not now" rather than "not this request": 408 Request Timeout and 429 Too Many
+#: Requests. They are retried like 5xx answers.
+RETRIED_CLIENT_STATUSES = frozenset({408, 429})
+#: What requests raises for a URL or header it cannot send, from the connection's host or schema or a
+#: rendered endpoint or header: no retry sends them.
+UNSENDABLE_ERRORS = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidHeader,
+)
 
 
 class _ServerError(Exception):
-    """A 5xx answer: worth another attempt."""
+    """A 5xx answer, or a 408 or 429: worth another attempt."""
 
     def __init__(self, response: requests.Response) -> None:
         super().__init__(f"{response.status_code} {response.reason}")
@@ -70,10 +82,12 @@ class HttpToArchiveOperator(BaseOperator):
       archives the empty payload as a record of the empty day and returns ``rows=0``.
     - **Corrupt payload** (body shorter than its ``Content-Length``, unparsable JSON or CSV, a page
       without its records): fails without retry; nothing is archived.
-    - **HTTP 4xx**: fails without retry, naming the URL and status; nothing is archived.
-    - **HTTP 5xx, refused connection, timeout**: retried in the task ``request_retries`` times with
-      exponential backoff; then the task fails with an error Airflow retries (``retries``); nothing
-      is archived.
+    - **HTTP 4xx** (but 408 and 429): fails without retry, naming the URL and status; nothing is archived.
+    - **HTTP 5xx, 408 Request Timeout, 429 Too Many Requests, refused connection, timeout**: retried in
+      the task ``request_retries`` times with exponential backoff; then the task fails with an error
+      Airflow retries (``retries``); nothing is archived.
+    - **A URL or header that cannot be sent** (the connection's host or schema, a rendered endpoint or
+      header): fails without retry, naming the connection; nothing is archived.
     - **A different payload already archived for the run**: fails without retry, naming both
       checksums; the archived payload is kept. The same payload again is a no-op.
 
@@ -93,11 +107,12 @@ class HttpToArchiveOperator(BaseOperator):
     :param pagination_function: for JSON, called with each page's :class:`requests.Response`; returns
         the keyword arguments (``endpoint``, ``data``, ``headers``) that change for the next page (dicts
         are merged into the previous page's), or ``None`` after the last page.
-    :param max_pages: the most pages fetched before the task fails, a guard against endless pagination.
-    :param timeout: seconds to wait for the connection and for each read.
-    :param request_retries: further attempts of one request after a 5xx answer, a refused connection or
-        a timeout.
-    :param retry_backoff: seconds before the first further attempt, doubling each time.
+    :param max_pages: the most pages fetched before the task fails, a guard against endless pagination;
+        at least 1.
+    :param timeout: seconds to wait for the connection and for each read, above 0.
+    :param request_retries: further attempts of one request after a 5xx, 408 or 429 answer, a refused
+        connection or a timeout; 0 or more.
+    :param retry_backoff: seconds before the first further attempt, doubling each time; 0 or more.
     :param archive_conn_id: the ``etl_archive`` connection of the archive.
     :param on_empty: ``"fail"``, ``"skip"`` or ``"succeed"`` when the source gives no data.
     """
@@ -132,6 +147,9 @@ class HttpToArchiveOperator(BaseOperator):
             raise ValueError(f"payload_format={payload_format!r} is not one of {', '.join(PAYLOAD_FORMATS)}")
         if pagination_function is not None and payload_format != "json":
             raise ValueError("pagination_function needs payload_format='json': only JSON pages are joined")
+        _check_limits(max_pages, timeout, request_retries, retry_backoff)
+        check_key_segment("source", source)
+        check_key_segment("dataset", dataset)
         self.endpoint = endpoint
         self.source = source
         self.dataset = dataset
@@ -213,7 +231,7 @@ class HttpToArchiveOperator(BaseOperator):
         return response.url, count_csv_rows(archived(chunks), response.url)
 
     def _request(self, hook: HttpHook, request: dict[str, Any]) -> requests.Response:
-        """Send one request, retrying 5xx answers, refused connections and timeouts with backoff."""
+        """Send one request; retry 5xx, 408 and 429 answers, refused connections and timeouts with backoff."""
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.request_retries + 1),
             wait=tenacity.wait_exponential(multiplier=self.retry_backoff),
@@ -238,6 +256,12 @@ class HttpToArchiveOperator(BaseOperator):
                 f"{self.request_retries + 1} attempts "
                 f"({type(error).__name__}: {error}); Airflow will retry the task"
             ) from None
+        except UNSENDABLE_ERRORS as error:
+            raise ConfigurationError(
+                f"{self.method} {hook.url_from_endpoint(request['endpoint'])} cannot be sent "
+                f"({type(error).__name__}: {error}): check the host and schema of the connection "
+                f"{self.http_conn_id!r}, the endpoint and the headers (not retried)"
+            ) from None
 
     def _request_once(self, hook: HttpHook, request: dict[str, Any]) -> requests.Response:
         response: requests.Response = hook.run(
@@ -246,7 +270,7 @@ class HttpToArchiveOperator(BaseOperator):
             headers=request["headers"],
             extra_options={"stream": True, "timeout": self.timeout, "check_response": False},
         )
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code in RETRIED_CLIENT_STATUSES:
             response.close()
             raise _ServerError(response)
         if response.status_code >= 400:
@@ -281,3 +305,22 @@ class HttpToArchiveOperator(BaseOperator):
             ) from None
         finally:
             response.close()
+
+
+def _check_limits(max_pages: int, timeout: float, request_retries: int, backoff: float) -> None:
+    """Refuse limits that would make every run fail or never stop, when the DAG is parsed.
+
+    :param max_pages: the operator's ``max_pages``.
+    :param timeout: its ``timeout``.
+    :param request_retries: its ``request_retries``.
+    :param backoff: its ``retry_backoff``.
+    :raises ValueError: naming the argument and what it must be.
+    """
+    if max_pages < 1:
+        raise ValueError(f"max_pages={max_pages!r} must be at least 1")
+    if not timeout > 0:
+        raise ValueError(f"timeout={timeout!r} must be a number of seconds above 0")
+    if request_retries < 0:
+        raise ValueError(f"request_retries={request_retries!r} must be 0 or more")
+    if backoff < 0:
+        raise ValueError(f"retry_backoff={backoff!r} must be 0 or more seconds")

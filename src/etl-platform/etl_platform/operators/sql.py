@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -13,13 +14,23 @@ from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
-from etl_platform.archive import StagedPayload
-from etl_platform.dbapi import connect, get_db_hook, is_transient, limit_query_time, require_query_timeout
+from etl_platform.archive import StagedPayload, check_key_segment
+from etl_platform.dbapi import (
+    config_fault,
+    connect,
+    describe_error,
+    get_db_hook,
+    is_transient,
+    limit_query_time,
+    open_cursor,
+    require_query_timeout,
+)
 from etl_platform.formats import CONTENT_TYPES
 from etl_platform.hooks.archive import ArchiveHook
 from etl_platform.ingest import archive_key, report
 from etl_platform.metrics import Stopwatch, TransferMetrics
 from etl_platform.policy import (
+    ConfigurationError,
     DataError,
     OnEmpty,
     RequestRejectedError,
@@ -36,10 +47,16 @@ OUTPUT_FORMATS = ("csv", "parquet")
 _QUOTED_QUERY_CHARS = 200
 
 
+def _no_limit() -> None:
+    """Give the database no time limit: the task has no ``query_timeout``."""
+
+
 class SqlToArchiveOperator(BaseOperator):
     """Run a query on any database that common.sql supports and archive the result.
 
-    Rows are fetched ``batch_size`` at a time and streamed into the archive at
+    Rows are fetched ``batch_size`` at a time (on PostgreSQL through a server-side cursor, so the task
+    holds one batch in memory however large the result; the query must then be one ``SELECT``,
+    ``VALUES`` or ``WITH`` statement) and streamed into the archive at
     ``{source}/{dataset}/{YYYY}/{MM}/{DD}/{run_id}/{name}``, as CSV with a header or as Parquet (one
     row group per batch, the schema taken from the first batch). The task returns the transfer's
     metrics (``path``, ``rows``, ``bytes``, ``duration_seconds``, ``sha256``, ``source_url``,
@@ -52,10 +69,15 @@ class SqlToArchiveOperator(BaseOperator):
       result (a header, or a Parquet file with the schema) and returns ``rows=0``.
     - **The query is wrong** (syntax, missing table or column, permissions, a value the database
       refuses): fails without retry, with the database's message and the query; nothing is archived.
-    - **The query runs longer than** ``query_timeout``: the database stops it and the task fails with
-      an error Airflow retries; nothing is archived.
+    - **The query runs longer than** ``query_timeout`` (fetching its rows included): the database stops
+      it and the task fails with an error Airflow retries; nothing is archived.
     - **The database cannot be reached, or is lost, locked or out of resources while the query runs**:
       fails with an error Airflow retries; nothing is archived.
+    - **The database refuses the login** (wrong password, unknown role, no such database): fails without
+      retry, naming the connection and what to check; nothing is archived.
+    - **A setting only known when the task runs is wrong** (``query_timeout`` on a database type that
+      cannot time out queries, a connection whose type has no common.sql hook, a rendered ``name`` that
+      is not one path segment): fails without retry, naming the setting and the fix.
     - **Rows that do not fit the first batch's types** (Parquet): fails without retry; nothing is archived.
     - **A different result already archived for the run**: fails without retry, naming both checksums.
 
@@ -68,7 +90,7 @@ class SqlToArchiveOperator(BaseOperator):
     :param name: the archived file's name, e.g. ``orders.parquet``. (templated)
     :param parameters: the query's bound parameters. (templated)
     :param output_format: ``"csv"`` or ``"parquet"``.
-    :param batch_size: rows fetched and written at a time.
+    :param batch_size: rows fetched and written at a time, at least 1.
     :param archive_conn_id: the ``etl_archive`` connection of the archive.
     :param on_empty: ``"fail"``, ``"skip"`` or ``"succeed"`` when the query returns no rows.
     :param query_timeout: seconds the database may spend on the query before stopping it (PostgreSQL:
@@ -104,6 +126,10 @@ class SqlToArchiveOperator(BaseOperator):
             raise ValueError(
                 f"query_timeout={query_timeout!r} must be a number of seconds above 0, or None for no limit"
             )
+        if batch_size < 1:
+            raise ValueError(f"batch_size={batch_size!r} must be at least 1 row")
+        check_key_segment("source", source)
+        check_key_segment("dataset", dataset)
         self.sql = sql
         self.conn_id = conn_id
         self.source = source
@@ -132,17 +158,13 @@ class SqlToArchiveOperator(BaseOperator):
         source_url = f"{hook.conn_type}://{self.conn_id}"
         conn = connect(hook)
         try:
-            cursor = conn.cursor()
-            try:
-                if self.query_timeout is not None:
-                    limit_query_time(hook, conn, self.query_timeout)
-                cursor.execute(self.sql, self.parameters) if self.parameters else cursor.execute(self.sql)
-            except Exception as error:
-                raise self._query_error(error) from None
+            cursor, batches = self._run_query(hook, conn)
+            first = next(batches, None)
+            # A server-side cursor describes its columns with the first fetch (psycopg2).
             columns = [description[0] for description in cursor.description or ()]
             with archive.stage(key) as staged:
                 write = self._write_parquet if self.output_format == "parquet" else self._write_csv
-                rows = write(columns, self._batches(cursor), staged)
+                rows = write(columns, itertools.chain([first] if first else [], batches), staged)
                 if rows == 0:
                     refuse_empty(self.on_empty, f"the query on {self.conn_id!r}")
                 manifest = staged.commit(
@@ -161,9 +183,28 @@ class SqlToArchiveOperator(BaseOperator):
         )
         return report(self.log, metrics, source=self.source, dataset=self.dataset)
 
-    def _batches(self, cursor: Any) -> Iterator[list[Sequence[Any]]]:
+    def _run_query(self, hook: DbApiHook, conn: Any) -> tuple[Any, Iterator[list[Sequence[Any]]]]:
+        """Start the query on a cursor that streams its rows (see :func:`~etl_platform.dbapi.open_cursor`).
+
+        :param hook: the database's hook.
+        :param conn: the open connection.
+        :raises AirflowException: the failure policy's error when the query cannot start.
+        :returns: the cursor and its rows, ``batch_size`` at a time.
+        """
+        time_left: Callable[[], None] = _no_limit
+        try:
+            cursor = open_cursor(hook, conn, self.batch_size)
+            if self.query_timeout is not None:
+                time_left = limit_query_time(hook, conn, self.query_timeout)
+            cursor.execute(self.sql, self.parameters) if self.parameters else cursor.execute(self.sql)
+        except Exception as error:
+            raise self._query_error(error) from None
+        return cursor, self._batches(cursor, time_left)
+
+    def _batches(self, cursor: Any, time_left: Callable[[], None]) -> Iterator[list[Sequence[Any]]]:
         while True:
             try:
+                time_left()
                 batch = cursor.fetchmany(self.batch_size)
             except Exception as error:
                 raise self._query_error(error) from None
@@ -175,13 +216,21 @@ class SqlToArchiveOperator(BaseOperator):
         """Turn what the driver raised into the failure policy's error: retried only if it may pass.
 
         :param error: the driver's error, from running the query or fetching its rows.
-        :returns: a :class:`~etl_platform.policy.SourceUnavailableError` or a
-            :class:`~etl_platform.policy.RequestRejectedError`, naming the connection and the query.
+        :returns: a :class:`~etl_platform.policy.SourceUnavailableError`, a
+            :class:`~etl_platform.policy.RequestRejectedError` or, for the connection's own faults and
+            settings, a :class:`~etl_platform.policy.ConfigurationError`, naming the connection and the query.
         """
-        detail = f"{type(error).__name__}: {' '.join(str(error).split())}"
+        if isinstance(error, ConfigurationError):
+            return error
+        detail = describe_error(error)
         query = " ".join(self.sql.split())
         if len(query) > _QUOTED_QUERY_CHARS:
             query = f"{query[:_QUOTED_QUERY_CHARS]}…"
+        fix = config_fault(error)
+        if fix is not None:
+            return ConfigurationError(
+                f"the query on {self.conn_id!r} failed ({detail}): {fix} (not retried). The query: {query}"
+            )
         if not is_transient(error):
             return RequestRejectedError(
                 f"the query on {self.conn_id!r} failed ({detail}); fix the query (not retried). "

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.sql.operators.sql import SQLTableCheckOperator
+from airflow.sdk.exceptions import AirflowException
 
-from etl_platform.dbapi import plain_name
+from etl_platform.dbapi import database_error, plain_name
+from etl_platform.policy import ConfigurationError
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -28,8 +30,13 @@ class CompletenessCheckOperator(SQLTableCheckOperator):
     - **A check fails** (too few rows, a count that differs from the source's, nulls in a required
       column): the task fails without retry and names every failed check; downstream tasks do not run.
     - **Empty table**: the row-count checks fail as above.
-    - **The table or a column does not exist**: the query fails; the task fails with the database's message.
-    - **The database cannot be reached**: the task fails with an error Airflow retries.
+    - **The table or a column does not exist**: the query fails; the task fails without retry, with the
+      database's message.
+    - **A rendered row count that is not a whole number**: fails without retry, naming the value.
+    - **The database refuses the login** (wrong password, no such database): fails without retry,
+      naming the connection and what to check.
+    - **The database cannot be reached, or the query meets a lock or a lost connection**: the task fails
+      with an error Airflow retries.
 
     .. seealso:: :ref:`the failure behaviour of the platform's operators <failure-behaviour>`
 
@@ -106,7 +113,13 @@ class CompletenessCheckOperator(SQLTableCheckOperator):
         # Row counts usually arrive rendered from XCom, so the checks are built again after rendering.
         self.checks = self._checks()
         self.sql = f"SELECT check_name, check_result FROM ({self._generate_sql_query()}) AS check_table"
-        super().execute(context)
+        try:
+            super().execute(context)
+        except AirflowException:
+            raise  # the checks' own verdict (not retried) and Airflow's errors
+        except Exception as error:
+            # The driver's error, as the parent lets it through: retried only if it may pass.
+            raise database_error(str(self.conn_id), error, f"the checks of {self.table}") from None
 
 
 def _count(value: int | str) -> int:
@@ -114,6 +127,6 @@ def _count(value: int | str) -> int:
     try:
         return int(str(value).strip())
     except ValueError:
-        raise ValueError(
+        raise ConfigurationError(
             f"row count {value!r} is not a whole number: check the template or XCom it comes from"
         ) from None

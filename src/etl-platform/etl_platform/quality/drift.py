@@ -10,7 +10,7 @@ from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
-from etl_platform.dbapi import begin, connect, get_db_hook, quote_name
+from etl_platform.dbapi import begin, connect, database_error, get_db_hook, plain_name, quote_name
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -31,7 +31,12 @@ class DriftCheckOperator(BaseOperator):
       average, the previous values and the limit; downstream tasks do not run.
     - **Fewer than** ``min_history`` **previous values**: the check passes and records the value.
     - **A value that is not a number** (an empty or failed template): fails without retry.
-    - **The database cannot be reached**: the task fails with an error Airflow retries.
+    - **The history table cannot hold the history** (a table of that name with other columns, no
+      permission): fails without retry, with the database's message; nothing is recorded.
+    - **The database refuses the login** (wrong password, no such database): fails without retry,
+      naming the connection and what to check.
+    - **The database cannot be reached, or meets a lock or a lost connection**: the task fails with an
+      error Airflow retries; nothing is recorded.
 
     .. seealso:: :ref:`the failure behaviour of the platform's operators <failure-behaviour>`
 
@@ -40,9 +45,9 @@ class DriftCheckOperator(BaseOperator):
     :param dataset: the dataset the metric describes, e.g. ``orders``.
     :param metric: the metric's name, e.g. ``rows``.
     :param conn_id: the database connection that holds the history table.
-    :param max_drift_percent: the largest accepted distance from the average, in percent of it.
-    :param window: how many previous accepted values make the average.
-    :param min_history: how many previous values are needed before the check can fail.
+    :param max_drift_percent: the largest accepted distance from the average, in percent of it; 0 or more.
+    :param window: how many previous accepted values make the average; at least 1.
+    :param min_history: how many previous values are needed before the check can fail; 0 to ``window``.
     :param history_table: the table that keeps the values, ``name`` or ``schema.name``.
     """
 
@@ -63,6 +68,13 @@ class DriftCheckOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if window < 1 or not 0 <= min_history <= window or max_drift_percent < 0:
+            raise ValueError(
+                f"window={window!r}, min_history={min_history!r}, max_drift_percent={max_drift_percent!r}: "
+                "window must be at least 1, min_history between 0 and window (with more, the check never "
+                "fails), max_drift_percent 0 or more"
+            )
+        plain_name(history_table)
         self.value = value
         self.dataset = dataset
         self.metric = metric
@@ -71,6 +83,48 @@ class DriftCheckOperator(BaseOperator):
         self.window = window
         self.min_history = min_history
         self.history_table = history_table
+
+    def _record(
+        self, cursor: Any, table: str, mark: str, run_id: str, value: float
+    ) -> tuple[list[float], bool]:
+        """Read the previous accepted values, then record this run's value with its verdict.
+
+        :param cursor: a cursor in the open transaction.
+        :param table: the quoted history table.
+        :param mark: the database's placeholder.
+        :param run_id: this DAG run, whose earlier record is replaced.
+        :param value: this run's value.
+        :returns: the previous values, newest first, and whether the value passed.
+        """
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (dataset VARCHAR(250), metric VARCHAR(250), "
+            "run_id VARCHAR(250), value DOUBLE PRECISION, passed INTEGER, recorded_at VARCHAR(40))"
+        )
+        cursor.execute(
+            f"SELECT value FROM {table} WHERE dataset = {mark} AND metric = {mark} AND run_id <> {mark} "
+            f"AND passed = 1 ORDER BY recorded_at DESC LIMIT {int(self.window)}",
+            (self.dataset, self.metric, run_id),
+        )
+        history = [float(row[0]) for row in cursor.fetchall()]
+        drift = _drift_percent(value, sum(history) / len(history) if history else None)
+        passed = len(history) < self.min_history or drift <= self.max_drift_percent
+        cursor.execute(
+            f"DELETE FROM {table} WHERE dataset = {mark} AND metric = {mark} AND run_id = {mark}",
+            (self.dataset, self.metric, run_id),
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (dataset, metric, run_id, value, passed, recorded_at) "
+            f"VALUES ({', '.join([mark] * 6)})",
+            (
+                self.dataset,
+                self.metric,
+                run_id,
+                value,
+                int(passed),
+                datetime.datetime.now(datetime.UTC).isoformat(),
+            ),
+        )
+        return history, passed
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Compare the value with its history, record it, and fail on drift.
@@ -93,42 +147,20 @@ class DriftCheckOperator(BaseOperator):
         conn = connect(hook)
         try:
             begin(conn)
-            cursor = conn.cursor()
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {table} (dataset VARCHAR(250), metric VARCHAR(250), "
-                "run_id VARCHAR(250), value DOUBLE PRECISION, passed INTEGER, recorded_at VARCHAR(40))"
-            )
-            cursor.execute(
-                f"SELECT value FROM {table} WHERE dataset = {mark} AND metric = {mark} AND run_id <> {mark} "
-                f"AND passed = 1 ORDER BY recorded_at DESC LIMIT {int(self.window)}",
-                (self.dataset, self.metric, run_id),
-            )
-            history = [float(row[0]) for row in cursor.fetchall()]
-            average = sum(history) / len(history) if history else None
-            drift = _drift_percent(value, average)
-            passed = len(history) < self.min_history or drift <= self.max_drift_percent
-            cursor.execute(
-                f"DELETE FROM {table} WHERE dataset = {mark} AND metric = {mark} AND run_id = {mark}",
-                (self.dataset, self.metric, run_id),
-            )
-            cursor.execute(
-                f"INSERT INTO {table} (dataset, metric, run_id, value, passed, recorded_at) "
-                f"VALUES ({', '.join([mark] * 6)})",
-                (
-                    self.dataset,
-                    self.metric,
-                    run_id,
-                    value,
-                    int(passed),
-                    datetime.datetime.now(datetime.UTC).isoformat(),
-                ),
-            )
-            conn.commit()
+            try:
+                history, passed = self._record(conn.cursor(), table, mark, run_id, value)
+                conn.commit()
+            except Exception as error:
+                raise database_error(
+                    self.conn_id, error, f"the history table {self.history_table}", "nothing was recorded"
+                ) from None
         except BaseException:
             conn.rollback()
             raise
         finally:
             conn.close()
+        average = sum(history) / len(history) if history else None
+        drift = _drift_percent(value, average)
         result = {
             "value": value,
             "average": average,

@@ -26,6 +26,7 @@ class FtpStableFileSensor(BaseSensorOperator):
     - **No matching file, or only growing or empty ones**: the sensor pokes again every
       ``poke_interval`` seconds until ``timeout``, then fails (or skips with ``soft_fail=True``).
     - **Permission denied or missing folder** (FTP 5xx): fails without retry.
+    - **The server refuses the login** (FTP 530): fails without retry, naming the connection.
     - **Refused connection, timeout, FTP 4xx**: fails with an error Airflow retries.
 
     .. seealso:: :ref:`how files still being written are told apart <howto/operator:FtpToArchiveOperator>`
@@ -60,7 +61,7 @@ class FtpStableFileSensor(BaseSensorOperator):
         :param context: the task's Airflow context.
         :returns: whether one was found.
         """
-        with FtpArchiveHook(ftp_conn_id=self.ftp_conn_id) as hook, ftp_errors():
+        with FtpArchiveHook(ftp_conn_id=self.ftp_conn_id) as hook, ftp_errors(self.ftp_conn_id):
             stable, growing = hook.stable_files(self.directory, self.pattern, self.settle_seconds)
         ready = sorted(path for path, size in stable.items() if size > 0)
         self.log.info("ready: %s; still growing: %s", ready or "none", growing or "none")

@@ -13,11 +13,11 @@ from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.sdk import BaseOperator, XComArg
 
 from etl_platform.archive import CHUNK_SIZE, Archive
-from etl_platform.dbapi import begin, connect, get_db_hook, quote_name
+from etl_platform.dbapi import begin, connect, database_error, get_db_hook, plain_name, quote_name
 from etl_platform.formats import CONTENT_TYPES, csv_records, jsonl_records, read_chunks
 from etl_platform.hooks.archive import ArchiveHook
 from etl_platform.metrics import Stopwatch, emit_load
-from etl_platform.policy import DataError, RequestRejectedError
+from etl_platform.policy import ConfigurationError, DataError
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -46,9 +46,16 @@ class ArchiveToSqlOperator(BaseOperator):
       a JSON record with keys the first record lacks): fails without retry; the transaction is
       rolled back and the table is as it was.
     - **Nothing archived at a path**: fails without retry, naming the path.
+    - **A payload column whose name is not a plain SQL name**: fails without retry, naming it; the
+      table is as it was.
     - **The database refuses a statement** (missing column, wrong type, permissions): fails without
       retry; the table is as it was.
-    - **The database cannot be reached**: fails with an error Airflow retries.
+    - **The database refuses the login** (wrong password, no such database): fails without retry,
+      naming the connection and what to check.
+    - **A bad argument known only when the task runs** (a rendered ``table`` that is not a plain SQL
+      name, ``archive_paths`` that are no paths): fails without retry, naming it.
+    - **The database cannot be reached, or a statement meets a lock, a deadlock or a lost connection**:
+      fails with an error Airflow retries; the table is as it was.
 
     .. seealso:: :ref:`what ArchiveToSqlOperator does after the archive <howto/operator:ArchiveToSqlOperator>`
 
@@ -60,7 +67,7 @@ class ArchiveToSqlOperator(BaseOperator):
     :param mode: ``"append"`` adds the rows; ``"replace"`` deletes the table's rows first, in the
         same transaction.
     :param create_table: create the table when it does not exist.
-    :param batch_size: rows inserted per ``executemany``.
+    :param batch_size: rows inserted per ``executemany``, at least 1.
     """
 
     template_fields: Sequence[str] = ("archive_paths", "table")
@@ -81,6 +88,8 @@ class ArchiveToSqlOperator(BaseOperator):
         super().__init__(**kwargs)
         if mode not in MODES:
             raise ValueError(f"mode={mode!r} is not one of {', '.join(MODES)}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size={batch_size!r} must be at least 1 row")
         self.archive_paths = archive_paths
         self.table = table
         self.conn_id = conn_id
@@ -108,11 +117,12 @@ class ArchiveToSqlOperator(BaseOperator):
             prepared = False
             for path in paths:
                 for columns, types, batch in _read(archive, path, self.batch_size):
+                    names = _column_names(hook, columns, path)
                     if not prepared:
-                        self._prepare(hook, cursor, table, columns, types)
+                        self._prepare(cursor, table, names, types)
                         prepared = True
                     insert = (
-                        f"INSERT INTO {table} ({', '.join(quote_name(hook, c) for c in columns)}) "
+                        f"INSERT INTO {table} ({', '.join(names)}) "
                         f"VALUES ({', '.join([hook.placeholder] * len(columns))})"
                     )
                     self._run(cursor, insert, batch)
@@ -130,11 +140,9 @@ class ArchiveToSqlOperator(BaseOperator):
         emit_load(table=self.table, rows=rows, duration_seconds=duration)
         return {"table": self.table, "rows": rows, "paths": paths, "duration_seconds": duration}
 
-    def _prepare(
-        self, hook: DbApiHook, cursor: Any, table: str, columns: list[str], types: list[str]
-    ) -> None:
+    def _prepare(self, cursor: Any, table: str, names: list[str], types: list[str]) -> None:
         if self.create_table:
-            definitions = ", ".join(f"{quote_name(hook, c)} {t}" for c, t in zip(columns, types, strict=True))
+            definitions = ", ".join(f"{name} {t}" for name, t in zip(names, types, strict=True))
             self._run(cursor, f"CREATE TABLE IF NOT EXISTS {table} ({definitions})")
         if self.mode == "replace":
             self._run(cursor, f"DELETE FROM {table}")
@@ -143,10 +151,29 @@ class ArchiveToSqlOperator(BaseOperator):
         try:
             cursor.executemany(sql, batch) if batch is not None else cursor.execute(sql)
         except Exception as error:
-            raise RequestRejectedError(
-                f"{self.conn_id!r} refused {sql.split('(')[0].strip()!r} ({type(error).__name__}: {error}); "
-                f"nothing was loaded into {self.table} (not retried)"
+            raise database_error(
+                self.conn_id, error, repr(sql.split("(")[0].strip()), f"nothing was loaded into {self.table}"
             ) from None
+
+
+def _column_names(hook: DbApiHook, columns: list[str], path: str) -> list[str]:
+    """Quote a payload's column names, which come from its header or its first record.
+
+    :param hook: the database's hook, which quotes.
+    :param columns: the names.
+    :param path: the payload, named in the message.
+    :raises DataError: naming the payload and the column, when one is not a plain SQL name.
+    :returns: the quoted names.
+    """
+    for column in columns:
+        try:
+            plain_name(column)
+        except ConfigurationError:
+            raise DataError(
+                f"{path} has a column named {column!r}, which is not a plain SQL name (letters, digits, "
+                "underscores): rename it at the source (not retried)"
+            ) from None
+    return [quote_name(hook, column) for column in columns]
 
 
 def _paths(archive_paths: Any) -> list[str]:
@@ -154,7 +181,7 @@ def _paths(archive_paths: Any) -> list[str]:
     items = archive_paths if isinstance(archive_paths, list) else [archive_paths]
     paths = [item.get("path") if isinstance(item, dict) else item for item in items]
     if not all(isinstance(path, str) and path for path in paths):
-        raise ValueError(
+        raise ConfigurationError(
             f"archive_paths={archive_paths!r}: give archive paths, or the ingest task's output "
             "(e.g. archive_paths=ingest.output)"
         )
