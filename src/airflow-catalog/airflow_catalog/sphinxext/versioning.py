@@ -40,6 +40,7 @@ from airflow_catalog.files import BUILD_INFO
 from airflow_catalog.model.catalog import Catalog
 from airflow_catalog.publish.versions import DEV, STABLE, VersionError, normalise_version
 from airflow_catalog.sphinxext.config import VERSIONING, register
+from airflow_catalog.sphinxext.warning_count import start_counting, stop_counting, warning_count
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,9 @@ def check_config(app: Sphinx, config: Config) -> None:
 
 
 def forget_build_info(app: Sphinx) -> None:
-    """Delete the previous build's ``build-info.json``: only a build that finishes may write it."""
+    """Delete the previous build's ``build-info.json``: only a build that finishes cleanly may write it."""
     (Path(app.outdir) / BUILD_INFO).unlink(missing_ok=True)
+    start_counting(app)
 
 
 def add_version_to_page(
@@ -97,12 +99,14 @@ def add_version_to_page(
 
 
 def write_build_info(app: Sphinx, exception: Exception | None) -> None:
-    """Write ``build-info.json`` when the HTML build finished without an error (or a warning under ``-W``)."""
-    if exception is not None or app.builder.format != "html":
-        return
-    # Sphinx counts warnings on the application and only turns them into a failing status after
-    # this event; reading its counter is the one way to know now.
-    if getattr(app, "_fail_on_warnings", False) and getattr(app, "_warncount", 0):
+    """Write ``build-info.json`` when the HTML build finished without an error or a warning.
+
+    A build that warned is not published (``airflow-catalog publish`` requires the file), with or
+    without ``-W``: a warning is a broken link or a page that could not be drawn.
+    """
+    warned = warning_count(app)
+    stop_counting(app)
+    if exception is not None or app.builder.format != "html" or warned:
         return
     info = {
         "version": app.config.catalog_version,
