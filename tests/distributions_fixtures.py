@@ -165,3 +165,21 @@ def fresh_virtualenv(
         return Virtualenv(venv, home)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def catalog_virtualenv(
+    distributions: Distributions, fresh_virtualenv: Callable[..., Virtualenv]
+) -> Virtualenv:
+    """The ``airflow-catalog`` wheel and one upstream provider from the registry, nothing else."""
+    return fresh_virtualenv(
+        "catalog", distributions.wheels["airflow-catalog"], "apache-airflow-providers-http"
+    )
+
+
+@pytest.fixture(scope="session")
+def provider_virtualenv(
+    distributions: Distributions, fresh_virtualenv: Callable[..., Virtualenv]
+) -> Virtualenv:
+    """The ``etl-platform`` wheel and its dependencies, nothing else."""
+    return fresh_virtualenv("provider", distributions.wheels["etl-platform"])

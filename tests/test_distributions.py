@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
 from configparser import ConfigParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,9 +94,9 @@ def test_the_provider_wheel_registers_with_airflow(distributions: Distributions)
 
 
 def test_airflow_lists_the_provider_installed_from_its_wheel_alone(
-    distributions: Distributions, fresh_virtualenv: Callable[..., Virtualenv]
+    distributions: Distributions, provider_virtualenv: Virtualenv
 ) -> None:
-    venv = fresh_virtualenv("provider", distributions.wheels["etl-platform"])
+    venv = provider_virtualenv
     installed = venv.distributions()
     assert "etl-platform" in installed
     assert not installed & (DOCS_TOOLCHAIN | {"airflow-catalog"})
@@ -109,3 +108,34 @@ def test_airflow_lists_the_provider_installed_from_its_wheel_alone(
     # Imported from the virtualenv, not from the repository's source.
     where = venv.run("python", "-c", "import etl_platform; print(etl_platform.__file__)")
     assert where.stdout.strip().startswith(str(venv.folder)), where.stdout + where.stderr
+
+
+#: Imports every module of a package and prints a JSON object: each module that failed, and where the
+#: package was imported from.
+IMPORT_EVERY_MODULE = """
+import importlib, json, pkgutil, sys
+package = importlib.import_module(sys.argv[1])
+failed = {}
+for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+    try:
+        importlib.import_module(module.name)
+    except Exception as error:
+        failed[module.name] = f"{type(error).__name__}: {error}"
+print(json.dumps({"failed": failed, "file": package.__file__}))
+"""
+
+
+def import_every_module(venv: Virtualenv, package: str) -> dict[str, str]:
+    done = venv.run("python", "-c", IMPORT_EVERY_MODULE, package)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["file"].startswith(str(venv.folder)), result["file"]  # the wheel, not the repository
+    return dict(result["failed"])
+
+
+def test_every_module_of_each_wheel_imports_with_only_its_declared_dependencies(
+    provider_virtualenv: Virtualenv, catalog_virtualenv: Virtualenv
+) -> None:
+    """A module importing something its wheel does not require (nor Airflow brings) fails here."""
+    assert import_every_module(provider_virtualenv, "etl_platform") == {}
+    assert import_every_module(catalog_virtualenv, "airflow_catalog") == {}
