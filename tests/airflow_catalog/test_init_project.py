@@ -301,3 +301,37 @@ def test_init_without_packages_then_build_catalogues_every_installed_provider_wi
     packages = {entry["package"] for entry in json.loads((site.html / "catalog.json").read_text())["entries"]}
     # The provider installed from the registry, and those Airflow itself brings.
     assert {PROVIDER, "airflow.providers.standard", "airflow.providers.common.sql"} <= packages
+
+
+def test_the_workflows_publish_step_merges_the_built_site_into_gh_pages(
+    http_site: InitSite, tmp_path: Path
+) -> None:
+    """The generated workflow's own publishing script, run on the site built above, into a local remote."""
+    workflow = yaml.safe_load((http_site.source / ".github" / "workflows" / "docs.yml").read_text())
+    job = workflow["jobs"]["publish"]
+    (step,) = [s for s in job["steps"] if s.get("name") == "Merge it into gh-pages"]
+    remote = tmp_path / "team" / "catalog.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    env = {
+        **{k: v for k, v in job["env"].items() if k.startswith("GIT_")},
+        "PATH": f"{http_site.venv.folder / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "GH_TOKEN": "not-a-token",
+        "GITHUB_SERVER_URL": str(tmp_path),
+        "GITHUB_REPOSITORY": "team/catalog",
+        "DOCS_VERSION": "dev",  # what the site above was built as: no DOCS_VERSION
+        "AIRFLOW_HOME": str(http_site.venv.home),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=http_site.html.parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    tree = subprocess.run(
+        ["git", "-C", str(remote), "ls-tree", "-r", "--name-only", "gh-pages"], capture_output=True, text=True
+    ).stdout.split()
+    assert "versions.json" in tree and "dev/index.html" in tree
+    assert f"dev/catalog/_generated/{PROVIDER}.operators.http.HttpOperator.html" in tree
