@@ -819,3 +819,68 @@ def test_a_build_info_that_is_not_an_object_is_refused_as_another_build(
     with pytest.raises(PublishError, match=r"was built as version None, not 1\.0\.0: rebuild it"):
         publish_site(site, "1.0.0", str(remote))
     assert git(remote, "for-each-ref") == ""
+
+
+@pytest.mark.parametrize("verb", ["publish", "previous"])
+def test_a_typo_in_the_branch_is_refused_with_the_branch_it_meant(
+    verb: str, versioned_site: BuildSite, remote: Path, tmp_path: Path
+) -> None:
+    """Before: publish created the branch gh-page and reported success; previous found nothing."""
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    refs = git(remote, "for-each-ref")
+    with pytest.raises(PublishError) as caught:
+        if verb == "publish":
+            publish_site(versioned_site("1.1.0"), "1.1.0", str(remote), branch="gh-page", backoff=0)
+        else:
+            previous_catalog(str(remote), "1.1.0", tmp_path / "p.json", branch="gh-page")
+    assert str(caught.value) == (
+        f"{remote.as_uri()} has no branch 'gh-page': did you mean --branch gh-pages? To start a new branch "
+        f"of that name, push an empty commit to it first: git push {remote.as_uri()} $(git commit-tree "
+        "4b825dc642cb6eb9a060e54bf8d69288fbee4904 -m 'Start the site'):refs/heads/gh-page"
+    )
+    assert git(remote, "for-each-ref") == refs and not (tmp_path / "p.json").exists()
+
+
+def test_a_new_branch_of_a_close_name_is_started_as_the_refusal_says(
+    versioned_site: BuildSite, remote: Path, tmp_path: Path
+) -> None:
+    publish_site(versioned_site("1.0.0"), "1.0.0", str(remote), backoff=0)
+    scratch = tmp_path / "scratch"
+    subprocess.run(["git", "init", "-q", str(scratch)], check=True)
+    author = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    empty_tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    start = git(scratch / ".git", *author, "commit-tree", empty_tree, "-m", "Start the site")
+    subprocess.run(
+        ["git", "-C", str(scratch), "push", "-q", remote.as_uri(), f"{start}:refs/heads/gh-page"], check=True
+    )
+    assert publish_site(versioned_site("1.1.0"), "1.1.0", str(remote), branch="gh-page", backoff=0) == 0
+    assert [e["version"] for e in versions_json(remote, "gh-page")] == ["1.1.0"]
+    assert [e["version"] for e in versions_json(remote)] == ["1.0.0"]
+
+
+def test_a_quoted_tilde_is_the_home_folder_and_refused_like_it(
+    versioned_site: BuildSite,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    home = users_folder(tmp_path / "home")
+    monkeypatch.setenv("HOME", str(home))
+    before = snapshot(home)
+    assert (
+        cli(["publish", "--site", str(versioned_site("1.0.0")), "--version", "1.0.0", "--target", "~"]) == 1
+    )
+    assert (
+        "error: ~ is not a published tree (it has no versions.json) and is not empty"
+        in capsys.readouterr().err
+    )
+    assert snapshot(home) == before
+
+
+def test_previous_refuses_a_folder_as_its_output(remote: Path, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    with pytest.raises(
+        PublishError, match=r"out is a folder: pass the file to write, e.g. .*out/previous\.json"
+    ):
+        previous_catalog(str(remote), "1.0.0", tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []

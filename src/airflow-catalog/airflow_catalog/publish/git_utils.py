@@ -198,6 +198,16 @@ class Workspace:
         """Run a git command in the workspace."""
         return run_git(args, what=what, git_dir=self.git_dir, stdin=stdin, cwd=cwd, env=env)
 
+    def branches(self) -> list[str]:
+        """Return the names of the remote's branches.
+
+        :raises GitError: when the remote cannot be read.
+        """
+        out = self.git(["ls-remote", "--heads", "origin"], what=f"list the branches of {self.url}").decode()
+        prefix = "refs/heads/"
+        refs = (line.split("\t", 1)[-1] for line in out.splitlines())
+        return sorted(ref[len(prefix) :] for ref in refs if ref.startswith(prefix))
+
     def fetch(self, branch: str) -> str | None:
         """Fetch the branch's newest commit and its root tree, without the versions' trees or files.
 

@@ -1,17 +1,20 @@
 """Merge one built version of the site into the published tree, or take one out.
 
-The tree is a git branch (``gh-pages`` by default) or a plain folder. Either way the change is whole
-or absent: in git, readers only ever see whole commits and the push is a compare-and-swap (a
-rejected push is retried on top of the new head, a bounded number of times); in a folder, the new
-version is staged beside the old one and renamed into place, and ``versions.json`` is replaced last.
-A publish touches that version's folder, the aliases and the root files, nothing else, so its cost
-does not grow with the number of versions already published. An fsspec URL (``s3://bucket/docs``)
-is an object store, written with the same guarantees by :mod:`airflow_catalog.publish.object_store`.
+The tree is a git branch (``gh-pages`` by default), a folder, or an object store; which targets the
+publisher uses at all, and which it refuses before writing anything, is the rule of
+:mod:`airflow_catalog.publish.targets`. Either way the change is whole or absent: in git, readers
+only ever see whole commits and the push is a compare-and-swap (a rejected push is retried on top
+of the new head, a bounded number of times); in a folder, the new version is staged beside the old
+one and renamed into place, and ``versions.json`` is replaced last. A publish touches that
+version's folder, the aliases and the root files, nothing else, so its cost does not grow with the
+number of versions already published. An fsspec URL (``s3://bucket/docs``) is an object store,
+written with the same guarantees by :mod:`airflow_catalog.publish.object_store`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import fcntl
 import json
 import os
@@ -190,26 +193,30 @@ def unpublish_version(
 def previous_catalog(target: str, version: str, output: Path, branch: str = "gh-pages") -> str | None:
     """Copy the ``catalog.json`` of the version published before ``version`` to ``output``.
 
-    :raises PublishError: when the target names nothing, or a folder that is not a published tree.
+    :raises PublishError: when the target names nothing, a folder that is not a published tree, or
+        a misspelt branch; or when ``output`` is a folder.
     :returns: that version's name, or ``None`` (and no file) when there is none or it has no catalog.
     """
     name = normalise_version(version)
+    if output.is_dir():
+        raise PublishError(f"{output} is a folder: pass the file to write, e.g. {output / 'previous.json'}")
     where = resolve_target(target, "read", branch)
     if isinstance(where, StoreTarget):
         stored = read_previous_catalog(where.url, lambda versions: versions.previous(name))
         if stored is not None:
-            output.write_bytes(stored[1])
+            write_atomically(output, stored[1])
         return stored[0] if stored else None
     if isinstance(where, FolderTarget):
         previous = (where.versions or Versions()).previous(name)
         source = where.path / previous / "catalog.json" if previous else None
         if source is None or not source.is_file():
             return None
-        output.write_bytes(source.read_bytes())
+        write_atomically(output, source.read_bytes())
         return previous
     with Workspace.open(where.url) as workspace:
         head = workspace.fetch(branch)
         if head is None:
+            _refuse_a_typo_of_a_branch(workspace, branch)
             return None
         root = {entry.name: entry for entry in workspace.list_tree(head)}
         if VERSIONS_JSON not in root:
@@ -220,7 +227,7 @@ def previous_catalog(target: str, version: str, output: Path, branch: str = "gh-
         found = {e.name: e for e in workspace.list_tree(root[previous].oid)}.get("catalog.json")
         if found is None:
             return None
-        output.write_bytes(workspace.read_blob(found.oid))
+        write_atomically(output, workspace.read_blob(found.oid))
         return previous
 
 
@@ -257,6 +264,8 @@ def _update_branch(url: str, name: str, change: Change, site: Path | None, job: 
         refused: PushRejected | None = None
         for attempt in range(1, job.attempts + 1):
             head = workspace.fetch(job.branch)
+            if head is None:
+                _refuse_a_typo_of_a_branch(workspace, job.branch)
             entries = workspace.list_tree(head) if head else []
             _check_branch_is_a_tree(entries, url, job.branch)
             versions, root = _merge_root(workspace, entries, name, change, tree)
@@ -280,6 +289,26 @@ def _update_branch(url: str, name: str, change: Change, site: Path | None, job: 
     raise PublishError(
         f"{url} refused {job.attempts} pushes to {job.branch}; the branch is unchanged. Last: {refused}"
     )
+
+
+#: The object id of the empty tree, which every git repository knows without storing it.
+_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def _refuse_a_typo_of_a_branch(workspace: Workspace, branch: str) -> None:
+    """Refuse a branch that does not exist when the remote has one of a close name: a typo.
+
+    Publishing would create the misspelt branch and report success; reading would answer "nothing
+    published before" and the page of changes would compare with nothing.
+    """
+    close = difflib.get_close_matches(branch, workspace.branches(), n=1, cutoff=0.7)
+    if close:
+        start = f"$(git commit-tree {_EMPTY_TREE} -m 'Start the site')"
+        raise PublishError(
+            f"{workspace.url} has no branch {branch!r}: did you mean --branch {close[0]}? To start a "
+            f"new branch of that name, push an empty commit to it first: git push {workspace.url} "
+            f"{start}:refs/heads/{branch}"
+        )
 
 
 def _check_branch_is_a_tree(entries: list[TreeEntry], url: str, branch: str) -> None:

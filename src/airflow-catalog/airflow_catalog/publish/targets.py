@@ -110,7 +110,8 @@ def resolve_target(target: str, purpose: Purpose, branch: str = "gh-pages") -> T
         raise PublishError(f"{branch!r} is not a branch name git accepts: pass e.g. --branch gh-pages")
     if is_git_url(target):
         return GitTarget(target)
-    path = Path(target)
+    # Expanded here too: a quoted '~' reaches the publisher unexpanded, and still means home.
+    path = Path(target).expanduser()
     if path.is_symlink() and not path.exists():
         raise PublishError(
             f"{target} is a link to {path.readlink()}, which does not exist: point it at the published "
@@ -121,7 +122,7 @@ def resolve_target(target: str, purpose: Purpose, branch: str = "gh-pages") -> T
     url = remote_url(target)
     if url is not None:
         return GitTarget(url)
-    raise PublishError(_unknown(target))
+    raise PublishError(_unknown(target, path))
 
 
 def _existing_path(path: Path, target: str, purpose: Purpose, branch: str) -> Target:
@@ -177,7 +178,7 @@ def _folder_versions(path: Path, target: str, purpose: Purpose) -> Versions | No
     return None
 
 
-def _unknown(target: str) -> str:
+def _unknown(target: str, path: Path) -> str:
     """Say that ``target`` names nothing, and what it may have meant."""
     remotes = remote_names()
     close = difflib.get_close_matches(target, remotes, n=1)
@@ -190,5 +191,5 @@ def _unknown(target: str) -> str:
     return (
         f"{target!r} is not an existing folder, a git URL, a remote of the repository in the current "
         f"folder ({known}) or an object-store URL.{guess} To publish into a new folder, create it "
-        f"first: mkdir -p {shlex.quote(target)}"
+        f"first: mkdir -p {shlex.quote(str(path))}"
     )
