@@ -24,12 +24,10 @@ from collections.abc import Iterable, Sequence
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from airflow_catalog.model.names import class_docname
-
-logger = logging.getLogger(__name__)
+from airflow_catalog.sphinxext.warnings_ import warn
 
 #: Column titles and widths (per cent), with and without the kind column.
 _COLUMNS = {True: (("Class", "Kind", "Summary"), (30, 10, 60)), False: (("Class", "Summary"), (35, 65))}
@@ -112,11 +110,10 @@ class CatalogClassesDirective(SphinxDirective):
         try:
             rows = [json.loads(line) for line in self.content if line.strip()]
         except ValueError as error:
-            logger.warning(
+            warn(
+                "page",
                 "catalog-classes: invalid rows (%s); run the build again",
                 error,
-                type="catalog",
-                subtype="page",
                 location=self.get_location(),
             )
             return []

@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sphinx.application import Sphinx
-from sphinx.util import logging
 
-logger = logging.getLogger(__name__)
-
+from airflow_catalog.sphinxext.warnings_ import warn
 
 #: The extension that registers most values, and the one that registers the versioning values.
 CATALOG = "airflow_catalog"
@@ -191,12 +189,11 @@ def _import_names(name: str, value: Any, location: str) -> tuple[str, ...]:
         # ``-D catalog_own_packages=a,b`` on the command line arrives as one string.
         value = [item.strip() for item in value.split(",") if item.strip()]
     if not isinstance(value, list | tuple):
-        logger.warning(
+        warn(
+            "config",
             "%s must be a list of import names such as ['etl_platform'], not %r: using []",
             name,
             value,
-            type="catalog",
-            subtype="config",
             location=location,
         )
         return ()
@@ -205,13 +202,12 @@ def _import_names(name: str, value: Any, location: str) -> tuple[str, ...]:
         if isinstance(item, str) and _IMPORT_NAME.match(item):
             good.append(item)
         else:
-            logger.warning(
+            warn(
+                "config",
                 "%s: %r is not an import name (dotted Python identifiers, e.g. 'airflow.providers.http'): "
                 "left out",
                 name,
                 item,
-                type="catalog",
-                subtype="config",
                 location=location,
             )
     return tuple(dict.fromkeys(good))
@@ -227,24 +223,22 @@ def read_config(app: Sphinx) -> CatalogConfig:
     location = str(Path(app.confdir) / "conf.py")
     strict = config.catalog_strict
     if not isinstance(strict, bool):
-        logger.warning(
+        warn(
+            "config",
             "catalog_strict must be True or False, not %r: using False",
             strict,
-            type="catalog",
-            subtype="config",
             location=location,
         )
         strict = False
     own = config.catalog_own_packages
     for value in CONFIG_VALUES:
         if value.type_text == "str" and value.name in config and not isinstance(config[value.name], str):
-            logger.warning(
+            warn(
+                "config",
                 "%s must be a string, not %r: using %r",
                 value.name,
                 config[value.name],
                 value.default,
-                type="catalog",
-                subtype="config",
                 location=location,
             )
             config[value.name] = value.default

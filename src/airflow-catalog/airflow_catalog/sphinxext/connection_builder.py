@@ -22,7 +22,6 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.writers.html5 import HTML5Translator
 
@@ -40,8 +39,7 @@ from airflow_catalog.pages.connections import (
 from airflow_catalog.sphinxext.class_tables import class_link_html, code_html, html_table
 from airflow_catalog.sphinxext.doctree import json_for_script, reference
 from airflow_catalog.sphinxext.state import state_of
-
-logger = logging.getLogger(__name__)
+from airflow_catalog.sphinxext.warnings_ import warn
 
 #: The columns of the tables of parameters that take a connection id, and their widths (per cent).
 _USE_COLUMNS = ("Class", "Kind", "Parameter", "Default connection id")
@@ -84,10 +82,9 @@ class ConnectionBuilderDirective(SphinxDirective):
         conn_type = self.arguments[0].strip()
         state = state_of(self.env)
         if state is None:
-            logger.warning(
+            warn(
+                "connection",
                 "catalog-connection-builder: no catalog was collected; add airflow_catalog to extensions",
-                type="catalog",
-                subtype="connection",
                 location=self.get_location(),
             )
             return []

@@ -7,7 +7,6 @@ from collections import Counter
 from typing import Any
 
 from docutils import nodes
-from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.writers.html5 import HTML5Translator
 
@@ -16,8 +15,7 @@ from airflow_catalog.model.names import (
 )
 from airflow_catalog.sphinxext.doctree import json_for_script, reference, table
 from airflow_catalog.sphinxext.state import CatalogState, state_of
-
-logger = logging.getLogger(__name__)
+from airflow_catalog.sphinxext.warnings_ import warn
 
 
 class CatalogFindingsDirective(SphinxDirective):
@@ -34,11 +32,10 @@ class CatalogFindingsDirective(SphinxDirective):
         try:
             findings = [json.loads(line) for line in self.content if line.strip()]
         except ValueError as error:
-            logger.warning(
+            warn(
+                "page",
                 "catalog-findings: invalid content (%s); run the build again",
                 error,
-                type="catalog",
-                subtype="page",
                 location=self.get_location(),
             )
             return []
@@ -99,11 +96,10 @@ class CatalogFinderDirective(SphinxDirective):
         try:
             records = json.loads("\n".join(self.content) or "[]")
         except ValueError as error:
-            logger.warning(
+            warn(
+                "page",
                 "catalog-finder: invalid records (%s); run the build again",
                 error,
-                type="catalog",
-                subtype="page",
                 location=self.get_location(),
             )
             records = []

@@ -8,9 +8,6 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.addnodes import pending_xref
-from sphinx.util import logging
-
-logger = logging.getLogger(__name__)
 
 
 def reference(

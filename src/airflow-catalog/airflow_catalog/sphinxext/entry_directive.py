@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.ext.graphviz import graphviz
-from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
 
@@ -25,8 +24,7 @@ from airflow_catalog.pages.diagrams import operator_diagram
 from airflow_catalog.pages.rst import plain_text
 from airflow_catalog.sphinxext.doctree import diagram_options, reference, table
 from airflow_catalog.sphinxext.state import state_of
-
-logger = logging.getLogger(__name__)
+from airflow_catalog.sphinxext.warnings_ import warn
 
 #: Defaults longer than this many characters are shown under the description, not in their column.
 LONG_DEFAULT = 24
@@ -48,11 +46,10 @@ class CatalogEntryDirective(SphinxDirective):
         import_path = self.arguments[0]
         entry = state.index.by_path.get(import_path) if state else None
         if state is None or entry is None:
-            logger.warning(
+            warn(
+                "page",
                 "catalog-entry: %s is not in the catalog; run the build again to regenerate this page",
                 import_path,
-                type="catalog",
-                subtype="page",
                 location=self.get_location(),
             )
             return []

@@ -26,6 +26,7 @@ from airflow_catalog.pages.site import page_texts, write_pages
 from airflow_catalog.sphinxext.config import CatalogConfig, read_config
 from airflow_catalog.sphinxext.doctree import diagram_options
 from airflow_catalog.sphinxext.state import CatalogState, remember, state_of
+from airflow_catalog.sphinxext.warnings_ import warn
 from airflow_catalog.sphinxext.xrefs import (
     DocstringDispatcher,
     UndefinedSubstitutionsAsText,
@@ -60,14 +61,13 @@ def report_import_problems(catalog: Catalog, strict: bool) -> None:
     :raises ExtensionError: when ``strict`` and any module failed.
     """
     for problem in catalog.import_problems:
-        logger.warning(
+        warn(
+            "import",
             "cannot import %s: %s; %s (its classes are listed from the source, without the "
             "autodoc reference)",
             problem.module,
             problem.error,
             problem.hint,
-            type="catalog",
-            subtype="import",
             location=_problem_location(problem),
         )
     if strict and catalog.import_problems:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.util import logging
 
 from airflow_catalog.model.catalog import Catalog
 from airflow_catalog.model.index import CatalogIndex
@@ -16,8 +15,6 @@ from airflow_catalog.model.names import (
 from airflow_catalog.sphinxext.xrefs import (
     ReferencePolicy,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass

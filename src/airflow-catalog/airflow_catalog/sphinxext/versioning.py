@@ -32,7 +32,6 @@ from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
-from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from airflow_catalog import __version__
@@ -41,8 +40,7 @@ from airflow_catalog.model.catalog import Catalog
 from airflow_catalog.publish.versions import DEV, STABLE, VersionError, normalise_version
 from airflow_catalog.sphinxext.config import VERSIONING, register
 from airflow_catalog.sphinxext.warning_count import start_counting, stop_counting, warning_count
-
-logger = logging.getLogger(__name__)
+from airflow_catalog.sphinxext.warnings_ import warn
 
 HERE = Path(__file__).parent
 
@@ -151,13 +149,12 @@ class CatalogChangesDirective(SphinxDirective):
         try:
             old = load_catalog(path)
         except (OSError, ValueError) as error:
-            logger.warning(
+            warn(
+                "changes",
                 "cannot read the previous catalog %s: %s (set catalog_previous_json to an existing "
                 "catalog.json, or to an empty string for a first version)",
                 path,
                 error,
-                type="catalog",
-                subtype="changes",
                 location=self.get_location(),
             )
             return [section]
@@ -168,11 +165,10 @@ class CatalogChangesDirective(SphinxDirective):
         elif hasattr(config, "catalog_packages"):
             new = current_catalog(self.env.app)
         else:
-            logger.warning(
+            warn(
+                "changes",
                 "the page of changes needs this version's catalog: load the airflow_catalog extension, "
                 "or set catalog_current_json to its catalog.json",
-                type="catalog",
-                subtype="changes",
                 location=self.get_location(),
             )
             return [section]

@@ -7,6 +7,10 @@ fails when the code emits a subtype this table does not name.
 
 from __future__ import annotations
 
+from sphinx.util import logging
+
+logger = logging.getLogger("airflow_catalog")
+
 #: The ``type`` of every warning the catalog emits.
 WARNING_TYPE = "catalog"
 
@@ -34,3 +38,19 @@ WARNINGS: dict[str, str] = {
         "(``catalog_previous_json``), or has no catalog of this version to compare."
     ),
 }
+
+
+def warn(subtype: str, message: str, *args: object, location: object = None) -> None:
+    """Log a warning of type ``catalog`` and the given subtype, which :data:`WARNINGS` must name.
+
+    :param subtype: the kind of warning, a key of :data:`WARNINGS`.
+    :param message: the message, with ``%s`` placeholders for ``args``.
+    :param args: the placeholders' values.
+    :param location: where it happened: a docname, ``(docname, line)``, a node, or ``"path:line"``.
+    :raises KeyError: when ``subtype`` is not in :data:`WARNINGS` (a warning nobody could look up).
+    """
+    if subtype not in WARNINGS:
+        raise KeyError(
+            f"catalog warning subtype {subtype!r} is not in WARNINGS: add it there with its meaning"
+        )
+    logger.warning(message, *args, type=WARNING_TYPE, subtype=subtype, location=location)
