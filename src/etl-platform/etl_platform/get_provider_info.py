@@ -11,6 +11,8 @@ _HTTP = "Hypertext Transfer Protocol (HTTP)"
 _FTP = "File Transfer Protocol (FTP)"
 _SQL = "Common SQL"
 _QUALITY = "ETL platform data quality"
+#: Files on the workers' own disks or on shares mounted there; no upstream provider declares them.
+_FILES = "Local files"
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -34,10 +36,20 @@ def get_provider_info() -> dict[str, Any]:
                 "external-doc-url": "https://github.com/example/etl-platform",
                 "tags": ["software"],
             },
+            # [START local_files_integration]
+            {
+                "integration-name": _FILES,
+                "external-doc-url": "https://docs.python.org/3/library/os.html#files-and-directories",
+                "tags": ["software"],
+            },
+            # [END local_files_integration]
         ],
         "operators": [
             {"integration-name": _HTTP, "python-modules": ["etl_platform.operators.http"]},
             {"integration-name": _FTP, "python-modules": ["etl_platform.operators.ftp"]},
+            # [START local_files_operators]
+            {"integration-name": _FILES, "python-modules": ["etl_platform.operators.file"]},
+            # [END local_files_operators]
             {"integration-name": _SQL, "python-modules": ["etl_platform.operators.sql"]},
             {
                 "integration-name": _QUALITY,
