@@ -4,13 +4,16 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --locked --no-sync
 SETUP := $(PYTHON) tools/bootstrap.py
 
-.PHONY: docs test serve lint bench publish clean
+.PHONY: docs test check serve lint bench publish clean
 
 docs:  ## set everything up, build the site into _build/html, print where it is
 	$(SETUP) docs && $(RUN) python -m airflow_catalog build
 
 test:  ## set everything up, run every test
 	$(SETUP) test && $(RUN) pytest
+
+check:  ## the conventions of our own package, with the fix for each finding
+	$(SETUP) docs && $(RUN) python -m airflow_catalog check etl_platform
 
 serve:  ## build the site, serve it on http://127.0.0.1:8000/ and rebuild it on every change
 	$(SETUP) docs && $(RUN) python -m airflow_catalog serve --watch
