@@ -23,9 +23,8 @@ import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import metadata
+from importlib.metadata import version
 from pathlib import Path
-
-from airflow_catalog import __version__
 
 TEMPLATES = Path(__file__).parent / "project_template"
 #: The group through which every Airflow provider registers itself (``airflow providers list``).
@@ -149,7 +148,8 @@ def project_files(folder: Path, packages: Sequence[str]) -> dict[Path, str]:
         "PACKAGE_NAMES": ", ".join(f"`{name}`" for name in chosen),
         "SOURCE": source,
         "REQUIREMENTS": requirements,
-        "VERSION": __version__,
+        # The installed distribution's version, read without importing the package root (and Sphinx).
+        "VERSION": version("airflow-catalog"),
         "DISTRIBUTIONS": "\n".join(dict.fromkeys(distributions)),
     }
     templates = [*PAGES.values(), WORKFLOW_TEMPLATE]

@@ -53,17 +53,27 @@ class ParameterChange:
     old_default: str | None = None
     new_default: str | None = None
 
-    def describe(self) -> str:
-        """Say what happened in a few words."""
+    def describe(
+        self,
+        code: Callable[[str | None], str] = lambda text: f"`{text}`",
+        value: Callable[[str | None], str] | None = None,
+    ) -> str:
+        """Say what happened in a few words.
+
+        :param code: how a parameter's name is marked up (Markdown's backticks by default).
+        :param value: how a default value is marked up; by default as ``code``.
+        """
+        value = value or code
+        name = code(self.name)
         if self.change is Change.RENAMED:
-            return f"`{self.old_name}` renamed to `{self.name}`"
+            return f"{code(self.old_name)} renamed to {name}"
         if self.change is Change.DEFAULT:
-            return f"`{self.name}`: default `{self.old_default}` → `{self.new_default}`"
+            return f"{name}: default {value(self.old_default)} → {value(self.new_default)}"
         if self.change is Change.ADDED:
-            return f"`{self.name}` added" + (
-                " (required)" if self.breaking else f" (default `{self.new_default}`)"
+            return f"{name} added" + (
+                " (required)" if self.breaking else f" (default {value(self.new_default)})"
             )
-        return f"`{self.name}` {self.change}"
+        return f"{name} {self.change}"
 
 
 @dataclass(frozen=True)

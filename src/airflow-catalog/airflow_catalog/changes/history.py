@@ -218,16 +218,7 @@ def _describe(change: ClassChange | None, old: CatalogEntry | None, new: Catalog
 
 
 def _parameter_phrase(change: ParameterChange) -> str:
-    name = f"``{change.name}``"
-    if change.change is Change.RENAMED:
-        return f"``{change.old_name}`` renamed to {name}"
-    if change.change is Change.DEFAULT:
-        return f"{name}: default {_value(change.old_default)} → {_value(change.new_default)}"
-    if change.change is Change.ADDED:
-        return f"{name} added" + (
-            " (required)" if change.breaking else f" (default {_value(change.new_default)})"
-        )
-    return f"{name} {change.change}"
+    return change.describe(code=lambda name: f"``{name}``", value=_value)
 
 
 def _value(text: str | None) -> str:

@@ -18,7 +18,6 @@ link of the built site resolves.
 from __future__ import annotations
 
 import html
-import json
 import posixpath
 from collections.abc import Iterable, Sequence
 
@@ -27,7 +26,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from airflow_catalog.model.names import class_docname
-from airflow_catalog.sphinxext.warnings_ import warn
+from airflow_catalog.sphinxext.doctree import json_content
 
 #: Column titles and widths (per cent), with and without the kind column.
 _COLUMNS = {True: (("Class", "Kind", "Summary"), (30, 10, 60)), False: (("Class", "Summary"), (35, 65))}
@@ -107,15 +106,8 @@ class CatalogClassesDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Return the table, or a warning and nothing when the content is not the rows."""
-        try:
-            rows = [json.loads(line) for line in self.content if line.strip()]
-        except ValueError as error:
-            warn(
-                "page",
-                "catalog-classes: invalid rows (%s); run the build again",
-                error,
-                location=self.get_location(),
-            )
+        rows = json_content(self, per_line=True)
+        if rows is None:
             return []
         text = class_table_html(rows, "kind" in self.options, self.env.current_document.docname)
         return [nodes.raw("", text, format="html")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -13,9 +12,8 @@ from sphinx.writers.html5 import HTML5Translator
 from airflow_catalog.model.names import (
     class_docname,
 )
-from airflow_catalog.sphinxext.doctree import json_for_script, reference, table
+from airflow_catalog.sphinxext.doctree import doc_link, json_content, json_for_script, reference, table
 from airflow_catalog.sphinxext.state import CatalogState, state_of
-from airflow_catalog.sphinxext.warnings_ import warn
 
 
 class CatalogFindingsDirective(SphinxDirective):
@@ -29,15 +27,8 @@ class CatalogFindingsDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Return the two tables."""
-        try:
-            findings = [json.loads(line) for line in self.content if line.strip()]
-        except ValueError as error:
-            warn(
-                "page",
-                "catalog-findings: invalid content (%s); run the build again",
-                error,
-                location=self.get_location(),
-            )
+        findings = json_content(self, per_line=True)
+        if findings is None:
             return []
         state = state_of(self.env)
         counts = Counter((rule, severity) for rule, severity, *_ in findings)
@@ -73,12 +64,8 @@ class CatalogFindingsDirective(SphinxDirective):
         if state is None or import_path not in state.index.by_path:
             return nodes.literal(import_path, import_path)
         name = import_path.rsplit(".", 1)[-1]
-        return reference(
-            self.env.current_document.docname,
-            "std",
-            "doc",
-            "/" + class_docname(import_path),
-            nodes.inline(name, name),
+        return doc_link(
+            self.env.current_document.docname, class_docname(import_path), nodes.inline(name, name)
         )
 
 
@@ -93,16 +80,7 @@ class CatalogFinderDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Return the finder node holding the records."""
-        try:
-            records = json.loads("\n".join(self.content) or "[]")
-        except ValueError as error:
-            warn(
-                "page",
-                "catalog-finder: invalid records (%s); run the build again",
-                error,
-                location=self.get_location(),
-            )
-            records = []
+        records = json_content(self, per_line=False) or []
         return [catalog_finder("", records=records)]
 
 

@@ -8,6 +8,9 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.addnodes import pending_xref
+from sphinx.util.docutils import SphinxDirective
+
+from airflow_catalog.sphinxext.warnings_ import warn
 
 
 def reference(
@@ -86,3 +89,32 @@ def json_for_script(value: Any) -> str:
 def diagram_options(docname: str) -> dict[str, Any]:
     """Return the options of a class page's graphviz node (part of the picture's file name)."""
     return {"docname": docname}
+
+
+def doc_link(refdoc: str, docname: str, title: nodes.Node) -> pending_xref:
+    """Return a link from ``refdoc`` to the page ``docname`` (absolute, without the leading ``/``)."""
+    return reference(refdoc, "std", "doc", "/" + docname, title)
+
+
+def json_content(directive: SphinxDirective, *, per_line: bool) -> Any:
+    """Return a catalog directive's content read as JSON, or ``None`` after a warning when it is not.
+
+    The generated pages hand their data to the directives as JSON: one value a line (a docutils
+    line may not exceed 10,000 characters) or one value over all lines.
+
+    :param directive: the running directive.
+    :param per_line: one JSON value a line (returned as a list), else one value in all.
+    """
+    try:
+        if per_line:
+            return [json.loads(line) for line in directive.content if line.strip()]
+        return json.loads("\n".join(directive.content) or "[]")
+    except ValueError as error:
+        warn(
+            "page",
+            "%s: invalid content (%s); run the build again",
+            directive.name,
+            error,
+            location=directive.get_location(),
+        )
+        return None

@@ -22,7 +22,7 @@ from airflow_catalog.model.names import (
 from airflow_catalog.pages.class_page import parameters_by_origin
 from airflow_catalog.pages.diagrams import operator_diagram
 from airflow_catalog.pages.rst import plain_text
-from airflow_catalog.sphinxext.doctree import diagram_options, reference, table
+from airflow_catalog.sphinxext.doctree import diagram_options, doc_link, reference, table
 from airflow_catalog.sphinxext.state import state_of
 from airflow_catalog.sphinxext.warnings_ import warn
 
@@ -259,11 +259,9 @@ class CatalogEntryDirective(SphinxDirective):
 
     def connection_link(self, conn_type: str) -> nodes.Node:
         """Return a link to the page of a connection type."""
-        return reference(
+        return doc_link(
             self.env.current_document.docname,
-            "std",
-            "doc",
-            "/" + connection_docname(conn_type),
+            connection_docname(conn_type),
             nodes.literal(conn_type, conn_type),
         )
 
