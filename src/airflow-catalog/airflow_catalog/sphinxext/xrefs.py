@@ -25,6 +25,7 @@ from typing import Any
 
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
+from docutils.parsers.rst.directives.tables import CSVTable
 from docutils.parsers.rst.states import Inliner
 from docutils.transforms import Transform
 from docutils.utils import Reporter
@@ -306,6 +307,21 @@ def text_role(
     return ([nodes.literal(rawtext, text)], [])
 
 
+def title_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Inliner,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """Show a file-reading role (``:download:``) as its title alone: the file is neither read nor named."""
+    explicit = re.fullmatch(r"(.*?)\s*<(.+)>", text, flags=re.DOTALL)
+    title = explicit.group(1) if explicit and explicit.group(1) else text.rsplit("/", 1)[-1]
+    return ([nodes.literal(rawtext, title)], [])
+
+
 class RawAsText(Directive):
     """``raw`` in a docstring: the markup is shown as code, never passed to the page."""
 
@@ -324,6 +340,44 @@ class RawAsText(Directive):
         return [nodes.literal_block(text, text)]
 
 
+#: Directives that read a file (or a URL) that the text names: a catalogued package's docstring is
+#: untrusted input, and through them it could copy the build machine's files (``/etc/passwd``, a CI
+#: secret) into the published site. ``raw`` is :class:`RawAsText`; ``csv-table`` only with ``:file:``
+#: or ``:url:`` (see :class:`InlineCsvTableOnly`).
+FILE_READING_DIRECTIVES = frozenset({"include", "literalinclude", "image", "figure", "graphviz"})
+#: Roles that copy the file they name into the built site.
+FILE_READING_ROLES = frozenset({"download"})
+
+
+def _refused(directive: Directive) -> list[nodes.Node]:
+    target = " ".join(directive.arguments) or "its content"
+    text = f"(.. {directive.name}:: {target} is not read: a catalogued docstring may not read files.)"
+    return [nodes.paragraph(text, text, classes=["catalog-refused"])]
+
+
+class FileRefused(Directive):
+    """A directive of a docstring that would read a file: shown as a note of what was left out."""
+
+    has_content = True
+    optional_arguments = 100
+    final_argument_whitespace = True
+    option_spec = None
+
+    def run(self) -> list[nodes.Node]:
+        """Return the note; nothing is read."""
+        return _refused(self)
+
+
+class InlineCsvTableOnly(CSVTable):
+    """``csv-table`` in a docstring: its inline rows are drawn, a ``:file:`` or ``:url:`` is not read."""
+
+    def run(self) -> list[nodes.Node]:
+        """Return the table, or the note when it would read a file or a URL."""
+        if "file" in self.options or "url" in self.options:
+            return _refused(self)
+        return super().run()
+
+
 class Ignored(Directive):
     """A directive of Airflow's own docs build (``spelling:word-list``): nothing to show."""
 
@@ -340,7 +394,9 @@ class Ignored(Directive):
 class DocstringDispatcher(CustomReSTDispatcher):
     """Role and directive look-up while reading a generated catalog page.
 
-    On every generated page a ``raw`` directive shows its text. On an upstream class's page the
+    On every generated page a ``raw`` directive shows its text, and a directive or role that would
+    read a file the docstring names is left out with a note (:data:`FILE_READING_DIRECTIVES`): our
+    own hand-written pages keep them. On an upstream class's page the
     ``external`` roles render as code (linked when known), an unknown role as its text and an
     unknown directive as nothing.
     """
@@ -355,6 +411,10 @@ class DocstringDispatcher(CustomReSTDispatcher):
         """Look up a directive, with the catalog's fallbacks."""
         if directive_name == "raw":
             return RawAsText, []
+        if directive_name in FILE_READING_DIRECTIVES:
+            return FileRefused, []
+        if directive_name == "csv-table":
+            return InlineCsvTableOnly, []
         found, messages = super().directive(directive_name, language_module, document)
         if found is None and self.upstream:
             return Ignored, []
@@ -366,6 +426,8 @@ class DocstringDispatcher(CustomReSTDispatcher):
         """Look up a role, with the catalog's fallbacks."""
         if self.upstream and role_name.startswith(("external:", "external+")):
             return external_role, []
+        if role_name in FILE_READING_ROLES:
+            return title_role, []
         found, messages = super().role(role_name, language_module, lineno, reporter)
         if found is None and self.upstream:
             return text_role, []
