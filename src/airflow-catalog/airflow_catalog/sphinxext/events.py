@@ -13,6 +13,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from airflow_catalog.collect.module_files import module_file
+from airflow_catalog.files import write_atomically
 from airflow_catalog.model.catalog import Catalog, ImportProblem
 from airflow_catalog.model.index import CatalogIndex
 from airflow_catalog.model.names import (
@@ -213,8 +214,4 @@ def write_catalog_json(app: Sphinx, exception: Exception | None) -> None:
     state = state_of(app.env)
     if exception is not None or state is None or app.builder.format != "html":
         return
-    path = Path(app.outdir) / "catalog.json"
-    text = state.catalog.dumps()
-    temporary = path.with_name(".catalog.json.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    write_atomically(Path(app.outdir) / "catalog.json", state.catalog.dumps())

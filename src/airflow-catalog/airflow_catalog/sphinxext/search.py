@@ -83,11 +83,9 @@ def page_filters(app: Sphinx, pagename: str) -> dict[str, list[str]]:
 
     :returns: filter name → values; empty for a page that documents no catalogued class.
     """
-    filters_by_page: dict[str, dict[str, list[str]]] | None = getattr(app, "_catalog_search_filters", None)
-    if filters_by_page is None:
-        filters_by_page = _filters_by_page(app)
-        app._catalog_search_filters = filters_by_page  # type: ignore[attr-defined]
-    return filters_by_page.get(pagename, {})
+    from airflow_catalog.sphinxext.state import once_per_build
+
+    return once_per_build(app, "search filters", lambda: _filters_by_page(app)).get(pagename, {})
 
 
 def _filters_by_page(app: Sphinx) -> dict[str, dict[str, list[str]]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -50,3 +53,22 @@ def state_of(env: BuildEnvironment) -> CatalogState | None:
 def remember(app: Sphinx, state: CatalogState) -> None:
     """Make ``state`` the catalog state of ``app``'s project for the rest of the build."""
     _STATES[str(app.srcdir)] = state
+
+
+T = TypeVar("T")
+
+#: What an event handler computed once for one build, by the application and a name.
+_MEMOS: weakref.WeakKeyDictionary[Sphinx, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def once_per_build(app: Sphinx, name: str, compute: Callable[[], T]) -> T:
+    """Return what ``compute`` returns, computed once for the build of ``app``.
+
+    :param app: the Sphinx application (the memo goes with it).
+    :param name: what is computed, unique within the package.
+    :param compute: computes it.
+    """
+    memos = _MEMOS.setdefault(app, {})
+    if name not in memos:
+        memos[name] = compute()
+    return cast("T", memos[name])

@@ -192,13 +192,9 @@ def current_catalog(app: Sphinx) -> Catalog:
     """
     from airflow_catalog.sphinxext.config import read_config
     from airflow_catalog.sphinxext.events import collect
-    from airflow_catalog.sphinxext.state import state_of
+    from airflow_catalog.sphinxext.state import once_per_build, state_of
 
     state = state_of(app.env)
     if state is not None:
         return state.catalog
-    cached: Catalog | None = getattr(app, "_catalog_for_changes", None)
-    if cached is None:
-        cached = collect(read_config(app))
-        app._catalog_for_changes = cached  # type: ignore[attr-defined]
-    return cached
+    return once_per_build(app, "catalog for changes", lambda: collect(read_config(app)))
