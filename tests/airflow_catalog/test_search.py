@@ -126,7 +126,7 @@ def test_a_site_built_without_the_search_extension_keeps_its_previous_bundle(tmp
     before = sorted(path.name for path in (tmp_path / "pagefind").rglob("*"))
 
     with pytest.raises(
-        SearchIndexError, match=r"no data-pagefind-body mark: add airflow_catalog\.search_ext"
+        SearchIndexError, match=r"no data-pagefind-body mark: add airflow_catalog\.sphinxext\.search"
     ):
         index_site(tmp_path)
     assert sorted(path.name for path in (tmp_path / "pagefind").rglob("*")) == before
