@@ -409,3 +409,55 @@ def test_a_site_that_links_outside_itself_uploads_nothing(
     err = capsys.readouterr().err
     assert f"error: {site / '_static' / 'extra.txt'} is a link to {secret}, outside the site" in err
     assert objects(s3, bucket) == {}
+
+
+@pytest.mark.parametrize("verb", ["publish", "previous"])
+def test_a_typo_in_the_prefix_is_refused_with_the_tree_it_meant(
+    verb: str, s3: object, versioned_site: BuildSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: publish started a second tree at the misspelt prefix; previous found nothing."""
+    name = f"etl-prefix-{verb}"
+    s3.create_bucket(Bucket=name)  # type: ignore[attr-defined]
+    publish_site(versioned_site("1.1.0"), "1.1.0", f"s3://{name}/site", backoff=0)
+    before = objects(s3, f"s3://{name}")
+    typo = f"s3://{name}/stie"
+    args = {
+        "publish": [
+            "publish",
+            "--site",
+            str(versioned_site("1.2.0")),
+            "--version",
+            "1.2.0",
+            "--target",
+            typo,
+        ],
+        "previous": [
+            "previous",
+            "--version",
+            "1.2.0",
+            "--output",
+            str(tmp_path / "p.json"),
+            "--target",
+            typo,
+        ],
+    }[verb]
+
+    assert cli(args) == 1
+
+    assert capsys.readouterr().err == (
+        f"error: {typo} holds nothing: did you mean s3://{name}/site? To start a new tree there, write a "
+        f"versions.json holding an empty list ([]) at its top first (for S3: echo '[]' | aws s3 cp - "
+        f"{typo}/versions.json)\n"
+    )
+    assert objects(s3, f"s3://{name}") == before and not (tmp_path / "p.json").exists()
+
+
+def test_a_new_tree_beside_one_of_a_close_name_is_started_as_the_refusal_says(
+    s3: object, versioned_site: BuildSite
+) -> None:
+    s3.create_bucket(Bucket="etl-two-trees")  # type: ignore[attr-defined]
+    publish_site(versioned_site("1.1.0"), "1.1.0", "s3://etl-two-trees/site", backoff=0)
+    s3.put_object(Bucket="etl-two-trees", Key="site2/versions.json", Body=b"[]")  # type: ignore[attr-defined]
+    assert publish_site(versioned_site("1.2.0"), "1.2.0", "s3://etl-two-trees/site2", backoff=0) == 0
+    assert listed(s3, "s3://etl-two-trees/site2") == {"1.2.0": ["stable", "latest"]}
+    assert listed(s3, "s3://etl-two-trees/site") == {"1.1.0": ["stable", "latest"]}

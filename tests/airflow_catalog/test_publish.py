@@ -692,6 +692,13 @@ def test_a_version_folder_that_links_outside_is_neither_replaced_nor_followed(
     with pytest.raises(PublishError, match=r"1\.1\.0 exists and is not a version folder: move it away"):
         publish_site(versioned_site("1.1.0"), "1.1.0", str(target))
     assert snapshot(target) == before and snapshot(elsewhere) == kept
+    # Published, then made a link by hand: unpublishing removes the link, never what it points at.
+    (target / "1.1.0").unlink()
+    publish_site(versioned_site("1.1.0"), "1.1.0", str(target))
+    shutil.rmtree(target / "1.1.0")
+    (target / "1.1.0").symlink_to(elsewhere)
+    unpublish_version("1.1.0", str(target))
+    assert not (target / "1.1.0").is_symlink() and snapshot(elsewhere) == kept
 
 
 def test_a_repository_with_the_branch_checked_out_is_refused_whatever_its_settings(

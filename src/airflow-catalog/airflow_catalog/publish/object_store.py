@@ -130,8 +130,8 @@ class Store:
 
         :param published: whether the command needs a version already there (to unpublish one).
         :raises StoreError: when the bucket does not exist (naming a close match among the buckets
-            this account can list), when the prefix holds objects but no ``versions.json``, or when
-            ``published`` and it holds nothing.
+            this account can list), when the prefix holds objects but no ``versions.json``, when it is
+            empty beside a prefix of a close name (a typo), or when ``published`` and it holds nothing.
         """
         self._check_bucket()
         listing, _ = self.read(VERSIONS_JSON)
@@ -150,8 +150,32 @@ class Store:
                 "it published to or an empty one. Pass an empty prefix, e.g. "
                 f"{self.url}/site"
             )
+        self._refuse_a_typo_of_a_tree()
         if published:
             raise StoreError(f"{self.url} holds nothing, so no version is published there: check the URL")
+
+    def _refuse_a_typo_of_a_tree(self) -> None:
+        """Refuse an empty prefix beside one of a close name (``…/stie`` beside ``…/site``).
+
+        Publishing there would start a second tree and report success; reading would answer that
+        nothing was published before.
+        """
+        parent, _, leaf = self.root.rpartition("/")
+        if not parent:
+            return  # the root of a bucket: the bucket's own check covers it
+        self.fs.invalidate_cache(parent)
+        try:
+            siblings = [PurePosixPath(entry).name for entry in self.fs.ls(parent, detail=False)]
+        except FileNotFoundError:
+            return
+        close = difflib.get_close_matches(leaf, [name for name in siblings if name != leaf], n=1, cutoff=0.7)
+        if close:
+            meant = f"{self.url.rsplit('/', 1)[0]}/{close[0]}"
+            raise StoreError(
+                f"{self.url} holds nothing: did you mean {meant}? To start a new tree there, write a "
+                f"{VERSIONS_JSON} holding an empty list ([]) at its top first (for S3: "
+                f"echo '[]' | aws s3 cp - {self.url}/{VERSIONS_JSON})"
+            )
 
     def _check_bucket(self) -> None:
         if not self.bucketed:
