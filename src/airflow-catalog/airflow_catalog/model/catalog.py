@@ -224,12 +224,30 @@ class ConnectionType:
 
 
 @dataclass(frozen=True)
+class ProviderItem:
+    """One item of a list-valued section of a provider's metadata (``get_provider_info()``).
+
+    :param section: the section, as the metadata names it (``task-decorators``, ``executors``, ...).
+    :param name: what a user knows the item by: a decorator's ``@task.<name>``, a URI scheme, a
+        dialect's type, an integration's name, or the last part of a class's path.
+    :param target: the dotted path of the class, function or module the item points at, if any.
+    :param detail: what else the metadata says of it (a module's integration, a transfer's systems).
+    """
+
+    section: str
+    name: str
+    target: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class PackageInfo:
     """One catalogued package and its provider metadata (from ``get_provider_info()``).
 
     :param import_name: the configured import name, e.g. ``airflow.providers.http``.
     :param distribution: the installed distribution, e.g. ``apache-airflow-providers-http``.
     :param is_own: whether it is one of our packages (findings are errors) or upstream (informational).
+    :param provider_items: every item of every list-valued section of its provider metadata.
     """
 
     import_name: str
@@ -240,6 +258,7 @@ class PackageInfo:
     integrations: tuple[str, ...] = ()
     connection_types: tuple[ConnectionType, ...] = ()
     is_own: bool = False
+    provider_items: tuple[ProviderItem, ...] = ()
 
 
 @dataclass(frozen=True)

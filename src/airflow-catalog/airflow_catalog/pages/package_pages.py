@@ -9,6 +9,7 @@ from airflow_catalog.model.catalog import CatalogEntry, PackageInfo
 from airflow_catalog.model.index import CatalogIndex
 from airflow_catalog.model.names import class_docname, connection_docname, is_in_package, package_docname
 from airflow_catalog.pages.provenance import package_section
+from airflow_catalog.pages.provider_items import provider_items_section
 from airflow_catalog.pages.rst import (
     HEADER,
     KIND_ORDER,
@@ -74,6 +75,7 @@ def package_page(package: PackageInfo, entries: list[CatalogEntry], index: Catal
         if of_kind:
             parts.append(f"\n{title(KIND_TITLES[kind], '-')}\n")
             parts.append(entries_table(of_kind, with_kind=False))
+    parts.append(provider_items_section(package, index))
     parts.append("\n" + hidden_toctree(class_docname(e.import_path) for e in sorted(entries, key=sort_key)))
     return "".join(parts)
 

@@ -20,6 +20,7 @@ from airflow_catalog.model.names import (
     CONNECTIONS_DOC,
     FINDER_FRAGMENT,
     PACKAGES_DOC,
+    SCHEMES_DOC,
     class_docname,
     connection_docname,
     generated_file,
@@ -30,6 +31,7 @@ from airflow_catalog.pages.connection_pages import connection_page, connections_
 from airflow_catalog.pages.fragments import conformance_fragment, finder_fragment
 from airflow_catalog.pages.history import tombstone_page
 from airflow_catalog.pages.package_pages import package_page, packages_page
+from airflow_catalog.pages.provider_items import schemes_page
 
 
 def page_texts(context: PageContext) -> dict[str, str]:
@@ -65,6 +67,7 @@ def page_texts(context: PageContext) -> dict[str, str]:
     for conn_type, entries in by_type.items():
         put(connection_docname(conn_type), connection_page(conn_type, entries, index))
     put(CONNECTIONS_DOC, connections_page(by_type))
+    put(SCHEMES_DOC, schemes_page(index))
     texts[FINDER_FRAGMENT] = finder_fragment(index)
     texts[CONFORMANCE_FRAGMENT] = conformance_fragment(index)
     return texts
