@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from airflow_catalog.cli import main as cli
-from airflow_catalog.publish.merge import previous_catalog, publish_site, unpublish_version
+from airflow_catalog.publish.merge import PublishError, previous_catalog, publish_site, unpublish_version
 from airflow_catalog.publish.object_store import Store, StoreError, is_store_url, publish_to_store
 from airflow_catalog.publish.versions import PublishedVersion, Versions
 
@@ -461,3 +461,25 @@ def test_a_new_tree_beside_one_of_a_close_name_is_started_as_the_refusal_says(
     assert publish_site(versioned_site("1.2.0"), "1.2.0", "s3://etl-two-trees/site2", backoff=0) == 0
     assert listed(s3, "s3://etl-two-trees/site2") == {"1.2.0": ["stable", "latest"]}
     assert listed(s3, "s3://etl-two-trees/site") == {"1.1.0": ["stable", "latest"]}
+
+
+def test_a_build_that_starts_while_the_site_is_read_uploads_nothing(
+    s3: object, bucket: str, versioned_site: BuildSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_catalog.publish import object_store
+
+    publish_site(versioned_site("1.1.0"), "1.1.0", bucket, backoff=0)
+    before = contents(s3, bucket)
+    site = tmp_path / "html"
+    shutil.copytree(versioned_site("1.2.0"), site)
+    read = object_store.read_site
+
+    def build_starts(path: Path) -> dict[str, bytes]:
+        files = read(path)
+        (site / "build-info.json").unlink()  # the first thing a new build does
+        return files
+
+    monkeypatch.setattr(object_store, "read_site", build_starts)
+    with pytest.raises(PublishError, match=r"changed while it was being published .*nothing was published"):
+        publish_site(site, "1.2.0", bucket, backoff=0)
+    assert contents(s3, bucket) == before

@@ -891,3 +891,41 @@ def test_previous_refuses_a_folder_as_its_output(remote: Path, tmp_path: Path) -
     ):
         previous_catalog(str(remote), "1.0.0", tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["folder", "git"])
+def test_a_build_that_starts_while_the_site_is_read_publishes_nothing(
+    kind: str, versioned_site: BuildSite, remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the pages read were part old build, part new, and were published as one version."""
+    from airflow_catalog.publish.git_utils import Workspace
+
+    site = tmp_path / "html"
+    shutil.copytree(versioned_site("1.1.0"), site)
+    folder = tmp_path / "published"
+    folder.mkdir()
+    target = str(folder) if kind == "folder" else str(remote)
+    publish_site(versioned_site("1.0.0"), "1.0.0", target, backoff=0)
+    before, refs = snapshot(folder), git(remote, "for-each-ref")
+
+    def build_starts(read: Callable[..., object]) -> Callable[..., object]:
+        def reading(*args: object, **kwargs: object) -> object:
+            result = read(*args, **kwargs)
+            # The first thing a new build does (copytree calls itself: the copy then misses the file).
+            (site / "build-info.json").unlink(missing_ok=True)
+            return result
+
+        return reading
+
+    if kind == "folder":
+        monkeypatch.setattr(shutil, "copytree", build_starts(shutil.copytree))
+    else:
+        monkeypatch.setattr(Workspace, "hash_directory", build_starts(Workspace.hash_directory))
+    with pytest.raises(PublishError) as caught:
+        publish_site(site, "1.1.0", target, backoff=0)
+
+    assert str(caught.value) == (
+        f"{site} changed while it was being published (its build-info.json is gone or new: a build "
+        "started?); nothing was published. Publish again when the build has finished"
+    )
+    assert snapshot(folder) == before and git(remote, "for-each-ref") == refs

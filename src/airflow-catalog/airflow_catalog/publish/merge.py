@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import fcntl
+import functools
 import json
 import os
 import random
@@ -79,13 +80,14 @@ class Outcome:
         return f"{len(self.versions.entries)} version(s); {aliases or 'no aliases'}"
 
 
-def check_site(site: Path, version: str) -> None:
+def check_site(site: Path, version: str) -> bytes:
     """Refuse a site that is not one complete build of ``version``, or that reaches outside itself.
 
     :raises PublishError: when the folder is missing, has no ``index.html``, its ``build-info.json``
         (written only when a build finishes without errors) is missing or names another version, or
         it holds a symbolic link that is absolute or leads out of the site (publishing it would
         publish, or point readers at, a file of the build machine).
+    :returns: the bytes of its ``build-info.json``, for :func:`_confirm_unchanged`.
     """
     if not (site / "index.html").is_file():
         raise PublishError(f"{site} holds no index.html: build the site first (`make docs`)")
@@ -95,8 +97,9 @@ def check_site(site: Path, version: str) -> None:
             f"{site} has no {BUILD_INFO}, so its build did not finish cleanly (or did not load "
             "airflow_catalog.sphinxext.versioning): fix the build and run it again"
         )
+    data = info_path.read_bytes()
     try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
+        info = json.loads(data)
     except ValueError as error:
         raise PublishError(f"{info_path} is not JSON ({error}): build the site again") from error
     if not isinstance(info, dict) or info.get("version") != version:
@@ -106,6 +109,30 @@ def check_site(site: Path, version: str) -> None:
             f"DOCS_VERSION={version} make docs"
         )
     _check_links(site)
+    return data
+
+
+def _confirm_unchanged(site: Path, info: bytes) -> None:
+    """Refuse a site that a new build started rewriting while it was being read.
+
+    A build deletes ``build-info.json`` when it starts and writes it when it ends, so a publish that
+    finds the file it checked still there, unchanged, after reading every page read one build.
+
+    :raises PublishError: when the file is gone or different.
+    """
+    try:
+        now: bytes | None = (site / BUILD_INFO).read_bytes()
+    except FileNotFoundError:
+        now = None
+    if now != info:
+        raise PublishError(
+            f"{site} changed while it was being published (its {BUILD_INFO} is gone or new: a build "
+            "started?); nothing was published. Publish again when the build has finished"
+        )
+
+
+def _nothing_to_confirm() -> None:
+    """Unpublishing reads no site."""
 
 
 def _check_links(site: Path) -> None:
@@ -151,14 +178,15 @@ def publish_site(
     """
     name = normalise_version(version)
     where = resolve_target(target, "publish", branch)
-    check_site(site, name)
+    info = check_site(site, name)
     if isinstance(where, FolderTarget) and where.path.resolve().is_relative_to(site.resolve()):
         raise PublishError(
             f"{target} is inside the site {site}: publishing would copy the site into itself; pass a "
             "folder outside it"
         )
     entry = PublishedVersion.new(name, date=_now(), title=title)
-    job = _Job(f"Publish {name}", branch, attempts, backoff)
+    confirm = functools.partial(_confirm_unchanged, site, info)
+    job = _Job(f"Publish {name}", branch, attempts, backoff, confirm)
     outcome = _apply(where, name, lambda old: old.with_version(entry), site, job)
     print(f"Published {name} to {target}: {outcome.summary()}", flush=True)
     return 0
@@ -185,7 +213,8 @@ def unpublish_version(
     def change(old: Versions) -> Versions:
         return old.without(name)
 
-    outcome = _apply(where, name, change, None, _Job(f"Unpublish {name}", branch, attempts, backoff))
+    job = _Job(f"Unpublish {name}", branch, attempts, backoff, _nothing_to_confirm)
+    outcome = _apply(where, name, change, None, job)
     print(f"Unpublished {name} from {target}: {outcome.summary()}", flush=True)
     return 0
 
@@ -233,21 +262,31 @@ def previous_catalog(target: str, version: str, output: Path, branch: str = "gh-
 
 @dataclass(frozen=True)
 class _Job:
-    """One change to a published tree: what it is called, how to retry it, on which branch of git."""
+    """One change to a published tree.
+
+    :param message: what it is called (the commit's message in git).
+    :param branch: the branch of a git target.
+    :param attempts: how many times a lost race is tried again.
+    :param backoff: seconds of the first random pause after a lost race.
+    :param confirm: called once the site has been read, to refuse one a build rewrote meanwhile.
+    """
 
     message: str
     branch: str
     attempts: int
     backoff: float
+    confirm: Callable[[], None]
 
 
 def _apply(where: Target, name: str, change: Change, site: Path | None, job: _Job) -> Outcome:
     if isinstance(where, StoreTarget):
-        done = publish_to_store(where.url, name, change, site, attempts=job.attempts, backoff=job.backoff)
+        done = publish_to_store(
+            where.url, name, change, site, attempts=job.attempts, backoff=job.backoff, confirm=job.confirm
+        )
         return Outcome(done.versions, done.attempts)
     if isinstance(where, GitTarget):
         return _update_branch(where.url, name, change, site, job)
-    return _update_folder(where.path, name, change, site)
+    return _update_folder(where.path, name, change, site, job.confirm)
 
 
 def _now() -> str:
@@ -261,6 +300,7 @@ def _update_branch(url: str, name: str, change: Change, site: Path | None, job: 
     with Workspace.open(url) as workspace:
         # Outside the loop: the new version's objects are hashed once, whatever the retries.
         tree = workspace.hash_directory(site) if site is not None else None
+        job.confirm()
         refused: PushRejected | None = None
         for attempt in range(1, job.attempts + 1):
             head = workspace.fetch(job.branch)
@@ -374,7 +414,9 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _update_folder(folder: Path, name: str, change: Change, site: Path | None) -> Outcome:
+def _update_folder(
+    folder: Path, name: str, change: Change, site: Path | None, confirm: Callable[[], None]
+) -> Outcome:
     run = uuid.uuid4().hex
     with _locked(folder):
         listing = folder / VERSIONS_JSON
@@ -390,7 +432,7 @@ def _update_folder(folder: Path, name: str, change: Change, site: Path | None) -
             # a folder that resolve_target recognises as a published tree, and the next run finishes it.
             write_atomically(listing, old.dumps())
         if site is not None:
-            _stage_and_swap(site, folder, name, run)
+            _stage_and_swap(site, folder, name, run, confirm)
         _point_aliases(folder, versions, run)
         files = root_files(versions)
         for path in sorted(files, key=lambda path: path == VERSIONS_JSON):  # versions.json last
@@ -427,11 +469,16 @@ def _clear_leftovers(folder: Path) -> None:
                 path.unlink()
 
 
-def _stage_and_swap(site: Path, folder: Path, name: str, run: str) -> None:
+def _stage_and_swap(site: Path, folder: Path, name: str, run: str, confirm: Callable[[], None]) -> None:
     """Copy the site beside the tree, then put it in place of the version's folder in two renames."""
     staged = folder / f"{STAGING}{run}"
     try:
-        shutil.copytree(site, staged, symlinks=True)
+        try:
+            shutil.copytree(site, staged, symlinks=True)
+        except OSError:
+            confirm()  # a build that started meanwhile (files gone under the copy) says so first
+            raise
+        confirm()
         swap_folder(staged, folder / name)
     finally:
         if staged.exists():

@@ -299,7 +299,14 @@ def read_site(site: Path) -> dict[str, bytes]:
 
 
 def publish_to_store(
-    url: str, name: str, change: Change, site: Path | None, *, attempts: int, backoff: float
+    url: str,
+    name: str,
+    change: Change,
+    site: Path | None,
+    *,
+    attempts: int,
+    backoff: float,
+    confirm: Callable[[], None] | None = None,
 ) -> StoreOutcome:
     """Upload ``site`` as version ``name`` (or none, to unpublish), then replace ``versions.json``.
 
@@ -309,12 +316,15 @@ def publish_to_store(
     :param site: the built version, or ``None`` when ``name`` is being taken down.
     :param attempts: conditional writes of ``versions.json`` to try before giving up.
     :param backoff: seconds of the first random pause after a lost race, doubled each time.
+    :param confirm: called once the site has been read, before the first write; raises to stop.
     :raises StoreError: when a file can't be read, an upload fails, or every attempt lost its race;
         ``versions.json`` is then unchanged.
     """
     store = Store(url)
     store.check_tree(published=site is None)
     files = read_site(site) if site is not None else {}
+    if confirm is not None:
+        confirm()
     before = store.keys(name)
     uploaded = 0
     if files:
