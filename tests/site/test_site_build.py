@@ -243,7 +243,7 @@ def test_diagram_is_named_and_its_note_opens_the_policy_page(site: SiteBuild, pa
 #: Class names the hand-written pages use on purpose although the catalog does not list them:
 #: hypothetical classes of the guides and bad examples, patterns, and hooks of uncatalogued providers.
 NAMES_NOT_IN_CATALOG = {
-    "S3ToArchiveOperator",  # the class the "Add an operator" guide writes
+    "ToArchiveOperator",  # the tail of <Source>ToArchiveOperator, the "Add an operator" guide's pattern
     "FetchOrdersOperator",  # a badly named example on the conventions page
     "XOperator",
     "XToYOperator",
