@@ -468,6 +468,10 @@ def test_an_ordinary_repository_is_a_target_unless_the_branch_is_checked_out(
 # --- nothing lost, nothing leaked (issue 13): what a careless target, version or site does ----------------
 
 
+#: What a user keeps in a published folder, under names the old clean-up removed or that look temporary.
+USERS = {"notes.txt", ".tmp-mine", ".trash-keep"}
+
+
 def users_folder(folder: Path) -> Path:
     """A folder of someone's work: names the publisher writes, or once cleaned up, among other files."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -542,9 +546,6 @@ def test_in_a_published_folder_only_the_publishers_own_names_are_touched(
     }
     err = capsys.readouterr().err
     assert f"removing {target / killed}, left by an interrupted publish" in err
-
-
-USERS = {"notes.txt", ".tmp-mine", ".trash-keep"}
 
 
 def test_an_unpublish_refused_in_a_folder_changes_nothing(
@@ -929,3 +930,20 @@ def test_a_build_that_starts_while_the_site_is_read_publishes_nothing(
         "started?); nothing was published. Publish again when the build has finished"
     )
     assert snapshot(folder) == before and git(remote, "for-each-ref") == refs
+
+
+@pytest.mark.parametrize("spelled", ["file-url", "remote-name"])
+def test_a_checked_out_branch_is_refused_however_the_repository_is_named(
+    spelled: str, versioned_site: BuildSite, tmp_path: Path, checkout: Path
+) -> None:
+    repo = tmp_path / "pages"
+    subprocess.run(["git", "init", "-q", "-b", "gh-pages", str(repo)], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "config", "receive.denyCurrentBranch", "updateInstead"], check=True
+    )
+    subprocess.run(["git", "remote", "add", "pages", str(repo)], check=True)
+    before = snapshot(repo)
+    target = repo.as_uri() if spelled == "file-url" else "pages"
+    with pytest.raises(PublishError, match=r"has gh-pages checked out, so publishing would change the files"):
+        publish_site(versioned_site("1.0.0"), "1.0.0", target, backoff=0)
+    assert snapshot(repo) == before

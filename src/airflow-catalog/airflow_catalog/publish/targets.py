@@ -22,6 +22,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlparse
 
 from airflow_catalog.publish.git_utils import (
     GitError,
@@ -57,11 +58,9 @@ class GitTarget:
     """A git repository, local or remote.
 
     :param url: what git pushes to and fetches from.
-    :param repository: the local repository, when the target is a path.
     """
 
     url: str
-    repository: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def resolve_target(target: str, purpose: Purpose, branch: str = "gh-pages") -> T
     if not is_branch_name(branch):
         raise PublishError(f"{branch!r} is not a branch name git accepts: pass e.g. --branch gh-pages")
     if is_git_url(target):
-        return GitTarget(target)
+        return _git_target(target, target, purpose, branch)
     # Expanded here too: a quoted '~' reaches the publisher unexpanded, and still means home.
     path = Path(target).expanduser()
     if path.is_symlink() and not path.exists():
@@ -121,8 +120,21 @@ def resolve_target(target: str, purpose: Purpose, branch: str = "gh-pages") -> T
         return _existing_path(path, target, purpose, branch)
     url = remote_url(target)
     if url is not None:
-        return GitTarget(url)
+        return _git_target(url, target, purpose, branch)
     raise PublishError(_unknown(target, path))
+
+
+def _git_target(url: str, target: str, purpose: Purpose, branch: str) -> GitTarget:
+    """Check a URL or a remote that leads to a repository on this machine as a path to it would be."""
+    if url.startswith("file://"):
+        local = Path(unquote(urlparse(url).path))
+    elif is_git_url(url):
+        return GitTarget(url)  # on another machine: its server decides
+    else:
+        local = Path(url)  # a remote configured as a path
+    if purpose != "read" and is_repository(local):
+        _refuse_checked_out(local, target, branch)
+    return GitTarget(url)
 
 
 def _existing_path(path: Path, target: str, purpose: Purpose, branch: str) -> Target:
@@ -135,7 +147,7 @@ def _existing_path(path: Path, target: str, purpose: Purpose, branch: str) -> Ta
         if purpose != "read":
             _refuse_checked_out(path, target, branch)
         # file:// (not a bare path) so that git uses its pack protocol and honours the treeless filter.
-        return GitTarget(path.resolve().as_uri(), path)
+        return GitTarget(path.resolve().as_uri())
     return FolderTarget(path, _folder_versions(path, target, purpose))
 
 
