@@ -24,7 +24,7 @@ lint:  ## ruff, mypy and the import contracts of the catalog generator's stages
 bench:  ## benchmarks, each printed as a table beside its baseline
 	$(SETUP) bench && $(RUN) python -m bench
 
-publish:  ## merge the built site into the published tree: make publish VERSION=1.2.0 TARGET=../gh-pages
+publish:  ## merge the built site into the published tree: make publish VERSION=1.2.0 TARGET=<repository, URL or folder>
 	$(RUN) python -m airflow_catalog publish --site _build/html --version "$(VERSION)" --target "$(TARGET)"
 
 clean:

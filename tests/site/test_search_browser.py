@@ -52,6 +52,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A published folder holding 1.0.0 and 2.0.0 (stable), each with its own search bundle."""
     base = tmp_path_factory.mktemp("search")
     tree = base / "tree"
+    tree.mkdir()  # a folder target must exist (empty, or a published tree): a typo creates nothing
     publish_site(build_version(base / "one", "1.0.0"), "1.0.0", str(tree))
     publish_site(build_version(base / "two", "2.0.0", new_page=True), "2.0.0", str(tree))
     return tree
