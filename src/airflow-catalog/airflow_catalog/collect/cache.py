@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from airflow_catalog.collect.isolation import import_timeout
 from airflow_catalog.files import write_atomically
 from airflow_catalog.model.catalog import SCHEMA_VERSION, Catalog, CatalogEntry, ImportProblem, PackageInfo
 
@@ -47,6 +48,8 @@ def cache_key(exclude: Sequence[str], own: Sequence[str] | None) -> dict[str, An
         "python": sys.version,
         "code": code_stamps(),
         "exclude": sorted(exclude),
+        # A module that did not finish importing in time is cached as such until the limit changes.
+        "import_timeout": import_timeout(),
         "own": None if own is None else sorted(own),
         "installed": {
             entry: stamp(entry) for entry in sys.path if entry.endswith(("site-packages", "dist-packages"))

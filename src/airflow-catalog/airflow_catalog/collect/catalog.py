@@ -1,4 +1,11 @@
-"""Collect the catalog of some packages: discovery, extraction and conventions in one call."""
+"""Collect the catalog of some packages: discovery, extraction and conventions in one call.
+
+The modules are read in worker processes (:mod:`airflow_catalog.collect.isolation`): whatever a
+catalogued module does at import (print, exit, hang, change its process) cannot reach this process's
+output or life, and is named per module as an import problem. This process walks the packages'
+files, keeps the cache, and afterwards imports the modules a worker imported harmlessly (see
+:func:`airflow_catalog.collect.loading.import_quietly`).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,15 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
-from airflow_catalog.collect.cache import ExtractionCache, cache_key
-from airflow_catalog.collect.classify import FoundClass, classes_in
-from airflow_catalog.collect.context import PackageContext
+from airflow_catalog.collect.cache import ExtractionCache, ModuleRecord, cache_key
+from airflow_catalog.collect.classify import airflow_bases
 from airflow_catalog.collect.examples import build_index, example_files
-from airflow_catalog.collect.extract import extract, source_files
-from airflow_catalog.collect.loading import import_module
-from airflow_catalog.collect.problems import with_path
-from airflow_catalog.collect.provider_info import package_info, provider_info_files
-from airflow_catalog.collect.sources import ModuleSource, walk_package
+from airflow_catalog.collect.isolation import Outcome, import_timeout, read_isolated
+from airflow_catalog.collect.loading import import_quietly, silenced
+from airflow_catalog.collect.problems import fault_problem, with_path
+from airflow_catalog.collect.provider_info import package_info, provider_entry_point, provider_info_files
+from airflow_catalog.collect.reading import ModuleRead, PackagePlan, Reader, ReadTask
+from airflow_catalog.collect.sources import walk_package
 from airflow_catalog.conventions import check_entries
 from airflow_catalog.model.catalog import Catalog, CatalogEntry, ImportProblem, PackageInfo
 
@@ -35,48 +42,120 @@ def collect_catalog(
         with it, a later call imports only the modules whose files changed, and none when none did.
     :returns: the catalog, with the import problems met and the conventions findings.
     :raises airflow_catalog.collect.sources.PackageNotFoundError: when a package is not installed.
+    :raises ValueError: when ``CATALOG_IMPORT_TIMEOUT`` is not a number of seconds.
     """
+    timeout = import_timeout()
     store = ExtractionCache(cache, cache_key(exclude, own)) if cache is not None else None
+    plans: dict[str, PackagePlan] = {}
+    cached: dict[str, ModuleRecord] = {}
+    tasks: list[ReadTask] = []
+    claimed: set[str] = set()
+    for import_name in dict.fromkeys(packages):
+        files = walk_package(import_name, exclude)
+        plan = PackagePlan(import_name, files, build_index(example_files(files.package_dirs, import_name)))
+        plan.info = store.package(import_name) if store is not None else None
+        if plan.info is None:
+            tasks.append(ReadTask(import_name))
+        # A package listed inside another one (``airflow.providers.common`` and ``….common.sql``)
+        # would catalogue a class twice; the first package named keeps it.
+        plan.owned = [source for source in files.modules if source.name not in claimed]
+        claimed.update(source.name for source in plan.owned)
+        for source in plan.owned:
+            record = store.module(source.name) if store is not None else None
+            if record is not None:
+                cached[source.name] = record
+            else:
+                tasks.append(ReadTask(import_name, source.name))
+        plans[import_name] = plan
+    reads = _read(tasks, plans, own, timeout, store) if tasks else {}
+    if store is not None:
+        store.save()
+    return _assemble(plans, cached, reads)
+
+
+def _read(
+    tasks: list[ReadTask],
+    plans: dict[str, PackagePlan],
+    own: Sequence[str] | None,
+    timeout: float,
+    store: ExtractionCache | None,
+) -> dict[str, ModuleRead]:
+    """Run the tasks in workers; keep what they read (and cache it) as it arrives."""
+    # Imported here once, so that every worker starts with Airflow's bases (a second and more each);
+    # what Airflow logs while it is imported is no more part of the command's output than a module's.
+    with silenced():
+        airflow_bases()
+    reader = Reader(plans, None if own is None else list(own))
+    watched = frozenset(
+        {source.name for plan in plans.values() for source in plan.files.modules}
+        | {found[0].module for name in plans if (found := provider_entry_point(name)) is not None}
+    )
+    reads: dict[str, ModuleRead] = {}
+    for outcome in read_isolated(tasks, reader, reader.culprit, watched, timeout):
+        task = tasks[outcome.index]
+        plan = plans[task.package]
+        if task.module is None:
+            plan.info = _package_info(outcome, task, own)
+            if store is not None:
+                store.put_package(*plan.info, provider_info_files(task.package))
+            continue
+        read = _module_read(outcome, task.module, plan)
+        reads[task.module] = read
+        if store is not None:
+            store.put_module(task.module, read.entries, read.problem, read.files)
+        if read.imported:
+            import_quietly(task.module)
+    return reads
+
+
+def _package_info(
+    outcome: Outcome[ReadTask], task: ReadTask, own: Sequence[str] | None
+) -> tuple[PackageInfo, dict[str, str]]:
+    if outcome.failure is None:
+        info: tuple[PackageInfo, dict[str, str]] = outcome.result
+        return info
+    # Its get_provider_info stopped a worker even when the module it blamed was blocked: the
+    # distribution's name and version are still known without calling it.
+    return package_info(task.package, own, call=False)
+
+
+def _module_read(outcome: Outcome[ReadTask], module: str, plan: PackagePlan) -> ModuleRead:
+    if outcome.failure is None:
+        read: ModuleRead = outcome.result
+        return read
+    # Even read from its source, the module stopped a worker (a base class's module hung, say).
+    source = next(source for source in plan.owned if source.name == module)
+    problem = with_path(fault_problem(module, outcome.failure), source, plan.files.root)
+    files = frozenset({source.path} if source.path is not None else ())
+    return ModuleRead(problem, (), files, imported=False)
+
+
+def _assemble(
+    plans: dict[str, PackagePlan], cached: dict[str, ModuleRecord], reads: dict[str, ModuleRead]
+) -> Catalog:
+    """Put the entries and problems together in the packages' and modules' order; check conventions."""
     infos: list[PackageInfo] = []
     entries: dict[str, CatalogEntry] = {}
     problems: dict[str, ImportProblem] = {}
-    for import_name in dict.fromkeys(packages):
-        files = walk_package(import_name, exclude)
-        known = store.package(import_name) if store is not None else None
-        package, integrations = known if known is not None else package_info(import_name, own)
-        if store is not None and known is None:
-            store.put_package(package, integrations, provider_info_files(import_name))
-        examples = build_index(example_files(files.package_dirs, import_name))
-        context = PackageContext(
-            package=package,
-            root=files.root,
-            integration_by_module=integrations,
-            examples=examples,
-            sources={source.name: source for source in files.modules},
-        )
-        for source in files.modules:
-            record = store.module(source.name) if store is not None else None
+    for plan in plans.values():
+        assert plan.info is not None, "every package's metadata was cached or read"
+        for source in plan.owned:
+            record = cached.get(source.name)
             if record is not None:
                 # Examples live in other files than the module: they are indexed afresh every time.
                 module_entries = [
-                    dataclasses.replace(e, examples=examples.examples_for(e.name)) for e in record.entries
+                    dataclasses.replace(e, examples=plan.examples.examples_for(e.name))
+                    for e in record.entries
                 ]
                 problem = record.problem
             else:
-                problem, found = read_module(source, files.root)
-                module_entries = [_extract_or_read_source(found_class, context) for found_class in found]
-                if store is not None:
-                    read_from = {path for found_class in found for path in source_files(found_class)}
-                    store.put_module(source.name, module_entries, problem, read_from | _own_file(source.path))
-            # A package listed inside another one (``airflow.providers.common`` and ``….common.sql``)
-            # would catalogue a class twice; the first package named keeps it.
+                module_entries = list(reads[source.name].entries)
+                problem = reads[source.name].problem
             for entry in module_entries:
                 entries.setdefault(entry.import_path, entry)
             if problem is not None:
                 problems.setdefault(problem.module, problem)
-        infos.append(package)
-    if store is not None:
-        store.save()
+        infos.append(plan.info[0])
     hook_names = {e.import_path: e.hook.hook_name for e in entries.values() if e.hook and e.hook.hook_name}
     infos = [_with_hook_names(info, hook_names) for info in infos]
     ordered = tuple(entries.values())
@@ -86,32 +165,6 @@ def collect_catalog(
         import_problems=tuple(problems.values()),
         findings=check_entries(ordered, infos),
     )
-
-
-def read_module(source: ModuleSource, root: Path) -> tuple[ImportProblem | None, list[FoundClass]]:
-    """Import one module and find its catalogued classes (from its source when the import fails)."""
-    problem = import_module(source)
-    if problem is not None:
-        problem = with_path(problem, source, root)
-    return problem, list(classes_in(source))
-
-
-def _own_file(path: Path | None) -> set[Path]:
-    return {path} if path is not None else set()
-
-
-def _extract_or_read_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
-    """Extract one class; if inspecting the live class fails, read it from its source instead.
-
-    Third-party classes can break inspection in ways no rule foresees (a metaclass whose attribute
-    access raises, say); one such class must not cost the catalog every other class.
-    """
-    try:
-        return extract(found, context)
-    except Exception:
-        if found.obj is None or found.node is None:
-            raise
-        return extract(dataclasses.replace(found, obj=None), context)
 
 
 def _with_hook_names(info: PackageInfo, hook_names: dict[str, str]) -> PackageInfo:

@@ -1,14 +1,19 @@
-"""Where a module's file is, without importing the module itself."""
+"""Where a module's file is, without importing the module or its parents."""
 
 from __future__ import annotations
 
 import sys
-from importlib.util import find_spec
 from pathlib import Path
+
+from airflow_catalog.collect.sources import PackageNotFoundError, locate
 
 
 def module_file(module: str) -> Path | None:
-    """Return the file of a module, importing at most its parent packages.
+    """Return the file of a module, found on disk: nothing is imported.
+
+    Not :func:`importlib.util.find_spec`, which imports the parent packages: those are catalogued code,
+    whose import may print into the command's output or end it (the module is usually one that
+    failed to import, named in a report).
 
     :param module: a dotted module name.
     :returns: the module's file, or ``None`` when it has none (built-in, namespace) or cannot be found.
@@ -17,10 +22,7 @@ def module_file(module: str) -> Path | None:
     if loaded is not None and getattr(loaded, "__file__", None):
         return Path(str(loaded.__file__))
     try:
-        spec = find_spec(module)
-    except Exception:
-        # Finding a submodule imports its parents, and a broken parent can raise anything.
+        origin, _ = locate(module, fallback=False)
+    except PackageNotFoundError:
         return None
-    if spec is None or spec.origin in (None, "built-in", "frozen"):
-        return None
-    return Path(spec.origin)
+    return origin

@@ -49,11 +49,15 @@ def provider_info_files(import_name: str) -> list[Path]:
     return [origin] if origin is not None else []
 
 
-def package_info(import_name: str, own: Sequence[str] | None) -> tuple[PackageInfo, dict[str, str]]:
+def package_info(
+    import_name: str, own: Sequence[str] | None, call: bool = True
+) -> tuple[PackageInfo, dict[str, str]]:
     """Return the package's metadata and, from its provider info, the integration of each module.
 
     :param own: import names of our own packages; ``None`` means every distribution is ours except
         ``apache-airflow`` and ``apache-airflow-providers-*``.
+    :param call: call the entry point's ``get_provider_info`` (which imports the package); without
+        it, only the distribution's name and version are known.
     """
     found = provider_entry_point(import_name)
     info: dict[str, Any] = {}
@@ -62,7 +66,7 @@ def package_info(import_name: str, own: Sequence[str] | None) -> tuple[PackageIn
         distribution = point.dist.name if point.dist else import_name
         version = point.dist.version if point.dist else "unknown"
         try:
-            loaded = point.load()()
+            loaded = point.load()() if call else {}
             info = loaded if isinstance(loaded, dict) else {}
         except Exception:  # a broken get_provider_info must not stop the catalog: metadata is optional
             info = {}

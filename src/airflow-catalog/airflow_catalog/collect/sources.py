@@ -31,11 +31,16 @@ class PackageNotFoundError(LookupError):
 
 @dataclass
 class ModuleSource:
-    """One walked module: its name, file and, once asked for, its syntax tree and import names."""
+    """One walked module: its name, file and, once asked for, its syntax tree and import names.
+
+    :param module: the module object, once it imported (in the process that imported it).
+    :param error: what its import raised, when it failed.
+    """
 
     name: str
     path: Path | None
     module: ModuleType | None = None
+    error: BaseException | None = None
 
     @cached_property
     def text(self) -> str | None:
