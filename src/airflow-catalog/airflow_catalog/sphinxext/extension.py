@@ -73,6 +73,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.graphviz")
     app.setup_extension("airflow_catalog.sphinxext.connection_builder")  # connection pages use its directive
     app.setup_extension("airflow_catalog.sphinxext.gc_tuning")
+    app.setup_extension("airflow_catalog.sphinxext.accessibility")
     register(app, CATALOG)
     app.add_directive("catalog-entry", CatalogEntryDirective)
     app.add_directive("catalog-finder", CatalogFinderDirective)
