@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_catalog.collect.hook_forms import form_from_provider_info
+from airflow_catalog.collect.provider_sections import provider_items
 from airflow_catalog.collect.sources import PackageNotFoundError, locate
 from airflow_catalog.model.catalog import ConnectionType, PackageInfo
 
@@ -96,6 +97,7 @@ def package_info(
         integrations=integrations,
         connection_types=connection_types,
         is_own=is_own,
+        provider_items=provider_items(info),
     )
     return package, _integration_by_module(info)
 
