@@ -64,7 +64,7 @@ def _ordered_sections(items: Iterable[ProviderItem]) -> list[str]:
 
 
 def _target(item: ProviderItem, index: CatalogIndex) -> str:
-    if not item.target:
+    if not item.target or item.target == item.name:  # a module listed by its own path
         return ""
     entry = index.by_path.get(item.target)
     if entry is not None:
