@@ -16,7 +16,8 @@ class ArchiveHook(BaseHook):
     """Open the platform's archive from an ``etl_archive`` connection.
 
     The connection's extra field holds ``root``, any fsspec URL (``s3://bucket/archive``,
-    ``file:///srv/archive``), and optionally ``storage_conn_id``, the connection whose credentials reach
+    ``file:///srv/archive``; ``root`` may use any object-storage scheme of
+    :ref:`the catalog's URI schemes <catalog:schemes>` whose provider is installed), and optionally ``storage_conn_id``, the connection whose credentials reach
     that storage (``aws_default`` for S3). Without a connection named ``archive_default`` the archive is
     the local folder ``$AIRFLOW_HOME/archive``.
 
