@@ -273,3 +273,37 @@ def test_a_site_build_names_each_module_and_documents_the_rest(site_build: Build
 def problems_named(warnings: list[str]) -> list[str]:
     found = [re.search(rf"cannot import {re.escape(OPS)}\.(\w+):", warning) for warning in warnings]
     return [match.group(1) for match in found if match]
+
+
+COLLECT_WITH_CACHE = """
+import json, sys
+from pathlib import Path
+from airflow_catalog.collect.catalog import collect_catalog
+catalog = collect_catalog(["unruly_pkg"], cache=Path(sys.argv[1]))
+print(json.dumps({"problems": catalog.to_json()["import_problems"], "read": "airflow" in sys.modules}))
+"""
+
+
+def collect_with_cache(cache: Path, timeout: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(FIXTURES), TIMEOUT_VARIABLE: timeout}
+    process = subprocess.run(
+        [sys.executable, "-c", COLLECT_WITH_CACHE, str(cache)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    result: dict[str, Any] = json.loads(process.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_what_misbehaving_modules_did_is_cached_until_the_time_limit_changes(tmp_path: Path) -> None:
+    cache = tmp_path / "catalog-cache.json"
+    first = collect_with_cache(cache, TIMEOUT)
+    again = collect_with_cache(cache, TIMEOUT)
+    # Nothing read again (not even Airflow imported): the hanging module costs its time limit once.
+    assert (again["problems"], again["read"]) == (first["problems"], False)
+    assert collect_with_cache(cache, "3")["read"] is True

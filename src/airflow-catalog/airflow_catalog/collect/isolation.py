@@ -25,6 +25,7 @@ with a share of the tasks each could read in parallel.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import importlib.abc
 import importlib.machinery
@@ -48,6 +49,9 @@ TIMEOUT_VARIABLE = "CATALOG_IMPORT_TIMEOUT"
 #: still ends a hang in reasonable time. Per module, not per package: a package's total grows with
 #: its size (amazon's hundreds of modules), and one hang would otherwise cost the whole package.
 DEFAULT_TIMEOUT = 60.0
+
+#: ``prctl``'s option that delivers a signal to a process when its parent dies (``<sys/prctl.h>``).
+_PR_SET_PDEATHSIG = 1
 
 Task = TypeVar("Task")
 
@@ -172,7 +176,7 @@ class _Worker(Generic[Task]):
         sys.stdout.flush()
         sys.stderr.flush()
         self.process = context.Process(
-            target=_serve, args=(sender, tasks, work, watched, dict(blocked)), daemon=True
+            target=_serve, args=(sender, tasks, work, watched, dict(blocked), os.getpid()), daemon=True
         )
         self.process.start()
         sender.close()  # else this process's copy keeps the pipe open after the worker is gone
@@ -246,9 +250,11 @@ def _serve(
     work: Callable[[Task], Any],
     watched: frozenset[str],
     blocked: dict[str, str],
+    parent: int,
 ) -> None:  # pragma: no cover (runs in the worker, which coverage does not follow)
     """Live as the worker: silence the standard streams, watch imports, run the tasks, report each."""
     pid = os.getpid()
+    _die_with(parent)
     _silence()
     sys.meta_path.insert(0, _ImportWatch(sender, watched, blocked, pid))
     for index, task in enumerate(tasks):
@@ -264,6 +270,20 @@ def _serve(
     sender.close()
     # No interpreter teardown: it would wait for the threads a module started, and run its atexit code.
     os._exit(0)
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover (worker)
+    """Have Linux kill this worker when the command's process dies, so that a hung import cannot outlive it.
+
+    A command killed outright (``kill -9``, a CI job cancelled) runs no ``finally`` that would stop
+    the worker. The standard library has no binding for ``prctl(PR_SET_PDEATHSIG)``, hence
+    :mod:`ctypes`; elsewhere, a worker whose parent is gone ends when it next writes to the pipe.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(0)
 
 
 def _silence() -> None:  # pragma: no cover (worker)
