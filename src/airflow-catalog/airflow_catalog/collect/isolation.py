@@ -44,10 +44,11 @@ from airflow_catalog.collect.process_state import ProcessState
 
 #: The environment variable that sets the time limit, in seconds.
 TIMEOUT_VARIABLE = "CATALOG_IMPORT_TIMEOUT"
-#: The default limit. The slowest import among the providers tried (the first module of a provider
-#: that pulls in a large SDK) takes a few seconds; a minute leaves room for a slow CI machine and
-#: still ends a hang in reasonable time. Per module, not per package: a package's total grows with
-#: its size (amazon's hundreds of modules), and one hang would otherwise cost the whole package.
+#: The default limit. The slowest of the 468 modules of the installed providers to import (amazon's
+#: auth manager, which pulls in boto3 and FastAPI) takes about a second; a minute leaves room for a
+#: slow CI machine and still ends a hang in reasonable time. Per module, not per package: a
+#: package's total grows with its size (amazon's hundreds of modules), and one hang would otherwise
+#: cost the whole package.
 DEFAULT_TIMEOUT = 60.0
 
 #: ``prctl``'s option that delivers a signal to a process when its parent dies (``<sys/prctl.h>``).
