@@ -139,12 +139,12 @@ def test_a_scratch_operator_made_by_the_guide_reaches_the_catalog(tmp_path: Path
         "etl_platform.operators.scratch, which defines ScratchToArchiveOperator, is not listed in the "
         "provider metadata (get_provider_info()), so Airflow does not know its integration"
     )
-    # The fix is the item to add. (For a <Source>ToArchiveOperator it names the section "transfers",
-    # which is where Airflow's providers list <Source>To<Target> modules; this repository lists its
-    # ingest operators under "operators", as the guide says.)
-    fix = by_rule["CAT011"]["fix"]
-    assert re.fullmatch(
-        r'add it to "\w+" in get_provider_info\(\): \{.*"etl_platform\.operators\.scratch"\]?\}.*', fix
+    # The fix is the exact item to add: under "operators", where this repository (as Airflow's providers
+    # do for an operator outside transfers/) lists its ingest operators.
+    assert by_rule["CAT011"]["fix"] == (
+        'add it to "operators" in get_provider_info(): {"integration-name": "<integration>", '
+        '"python-modules": ["etl_platform.operators.scratch"]}'
+        " (or add the module to that integration's item)"
     )
     assert "example_dags/" in by_rule["CAT008"]["fix"]
 

@@ -202,12 +202,23 @@ def test_a_listed_module_or_a_package_without_provider_metadata_has_no_cat011():
     assert check_entries([conforming()], [provider(name="", integrations=())]) == ()
 
 
+def test_an_unlisted_ingest_operator_outside_transfers_gets_an_operators_item():
+    ingest = conforming(kind=Kind.TRANSFER, name="FileToArchiveOperator", module="pkg.operators.file")
+    [finding] = check_entries([ingest], [provider()])
+    assert finding.fix.startswith(
+        'add it to "operators" in get_provider_info(): '
+        '{"integration-name": "Thing", "python-modules": ["pkg.operators.file"]}'
+    )
+
+
 def test_an_unlisted_transfer_gets_a_transfers_item_with_both_integrations():
-    transfer = conforming(kind=Kind.TRANSFER, name="FileToArchiveOperator", module="pkg.operators.file")
+    transfer = conforming(
+        kind=Kind.TRANSFER, name="FileToArchiveOperator", module="pkg.transfers.file_to_archive"
+    )
     [finding] = check_entries([transfer], [provider(integrations=("File", "Archive"))])
     assert finding.fix == (
         'add it to "transfers" in get_provider_info(): {"source-integration-name": "File", '
-        '"target-integration-name": "Archive", "python-module": "pkg.operators.file"}'
+        '"target-integration-name": "Archive", "python-module": "pkg.transfers.file_to_archive"}'
     )
 
 

@@ -109,6 +109,7 @@ def test_pages_of_a_catalog() -> None:
         "packages.rst",
         "connection-widget.rst",
         "connections.rst",
+        "schemes.rst",
         names.FINDER_FRAGMENT,
         names.CONFORMANCE_FRAGMENT,
     }

@@ -194,8 +194,13 @@ def module_undeclared(entry: CatalogEntry, package: PackageInfo | None = None) -
     """
     if package is None or not package.name or entry.integration or entry.kind not in _PROVIDER_SECTION:
         return
-    section, key = _PROVIDER_SECTION[entry.kind]
-    if entry.kind is Kind.TRANSFER:
+    # A transfer by name outside a ``transfers`` module (``HttpToArchiveOperator`` in operators/) is
+    # listed as the operator it is, as Airflow's providers list theirs.
+    kind = entry.kind
+    if kind is Kind.TRANSFER and "transfers" not in entry.module.split("."):
+        kind = Kind.OPERATOR
+    section, key = _PROVIDER_SECTION[kind]
+    if kind is Kind.TRANSFER:
         source, target = transfer_systems(entry.name) or ("<source>", "<target>")
         item = (
             f'{{"source-integration-name": "{source}", "target-integration-name": "{target}", '

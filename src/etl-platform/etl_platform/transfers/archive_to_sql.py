@@ -107,7 +107,8 @@ class ArchiveToSqlOperator(BaseOperator):
         stopwatch = Stopwatch()
         paths = _paths(self.archive_paths)
         archive = ArchiveHook(archive_conn_id=self.archive_conn_id).get_conn()
-        hook = get_db_hook(self.conn_id)
+        # Any connection whose hook is a DbApiHook (the annotation tells the catalog so, too).
+        hook: DbApiHook = get_db_hook(self.conn_id)
         table = quote_name(hook, self.table)
         conn = connect(hook)
         rows = 0
