@@ -187,3 +187,20 @@ def test_an_edit_to_the_provider_info_refreshes_the_package_metadata(project):
     assert catalog["packages"][0]["name"] == "Things, second edition"
     # Only the provider-info module itself (and so its package) is imported again.
     assert imported == ["cached_pkg"]
+
+
+def test_a_module_added_to_the_provider_info_gets_its_integration_from_the_cache(project):
+    # The stale page of issue 15: a cached entry kept the integration of the metadata it was read with.
+    first, _, _ = collect(project)
+    assert entry(first, "ThingOperator")["integration"] is None
+    edit(
+        project / "src/cached_pkg/get_provider_info.py",
+        '"connection-types": []}',
+        '"connection-types": [], "integrations": [{"integration-name": "Thing"}, '
+        '{"integration-name": "Other"}], "operators": '
+        '[{"integration-name": "Thing", "python-modules": ["cached_pkg.ops"]}]}',
+    )
+    catalog, imported, _ = collect(project)
+    assert entry(catalog, "ThingOperator")["integration"] == "Thing"
+    assert entry(catalog, "OtherOperator")["integration"] is None
+    assert "cached_pkg.ops" not in imported  # the module itself was not read again

@@ -12,6 +12,7 @@ from airflow_catalog.model.catalog import (
     Kind,
     PackageInfo,
     Parameter,
+    ProviderItem,
     Severity,
 )
 
@@ -197,9 +198,30 @@ def test_a_module_missing_from_the_provider_metadata_is_an_error_naming_the_item
     )
 
 
+def listing(section: str, target: str) -> tuple[ProviderItem, ...]:
+    return (ProviderItem(section, target, target, "Thing"),)
+
+
 def test_a_listed_module_or_a_package_without_provider_metadata_has_no_cat011():
-    assert check_entries([conforming(integration="Thing")], [provider()]) == ()
+    listed = provider(provider_items=listing("operators", "pkg.operators.thing"))
+    assert check_entries([conforming(integration="Thing")], [listed]) == ()
     assert check_entries([conforming()], [provider(name="", integrations=())]) == ()
+
+
+def test_the_single_integration_of_a_package_does_not_hide_an_unlisted_module():
+    # Extraction files an unlisted module under a package's only integration; CAT011 reads the listing.
+    [finding] = check_entries([conforming(integration="Thing")], [provider()])
+    assert finding.rule == "CAT011"
+
+
+def test_an_unlisted_notifier_names_the_notifications_section():
+    notifier = conforming(
+        kind=Kind.NOTIFIER, name="ThingNotifier", import_path="pkg.notifications.ThingNotifier"
+    )
+    [finding] = [f for f in check_entries([notifier], [provider()]) if f.rule == "CAT011"]
+    assert finding.fix == 'add "pkg.notifications.ThingNotifier" to "notifications" in get_provider_info()'
+    listed = provider(provider_items=listing("notifications", "pkg.notifications.ThingNotifier"))
+    assert not [f for f in check_entries([notifier], [listed]) if f.rule == "CAT011"]
 
 
 def test_an_unlisted_ingest_operator_outside_transfers_gets_an_operators_item():

@@ -175,6 +175,8 @@ def positional_parameters(entry: CatalogEntry, package: PackageInfo | None = Non
         )
 
 
+#: The sections of ``get_provider_info()`` that list a provider's modules (notifiers: its classes).
+_LISTING_SECTIONS = frozenset({"operators", "sensors", "hooks", "triggers", "transfers", "notifications"})
 #: The section of ``get_provider_info()`` that lists the modules of each kind, and its module key.
 _PROVIDER_SECTION = {
     Kind.OPERATOR: ("operators", "python-modules"),
@@ -186,13 +188,23 @@ _PROVIDER_SECTION = {
 
 
 def module_undeclared(entry: CatalogEntry, package: PackageInfo | None = None) -> Iterator[Problem]:
-    """CAT011: the class's module is missing from its provider's metadata (``get_provider_info()``).
+    """CAT011: the class's module (a notifier: the class) is missing from its provider's metadata.
 
-    Airflow learns a module's integration from that metadata alone; a module left out is invisible
-    to it (and to the catalog's integration badge). Only packages that have provider metadata are
-    checked, and notifiers are left out: ``notifications`` lists classes, not modules.
+    Airflow learns a module's integration from ``get_provider_info()`` alone; a module left out is
+    invisible to it (and to the catalog's integration badge and filter). Only packages that have
+    provider metadata are checked.
     """
-    if package is None or not package.name or entry.integration or entry.kind not in _PROVIDER_SECTION:
+    if package is None or not package.name:
+        return
+    listed = {item.target for item in package.provider_items if item.section in _LISTING_SECTIONS}
+    if entry.kind is Kind.NOTIFIER:
+        if entry.import_path not in listed:
+            yield (
+                f"{entry.name} is not listed in the provider metadata (get_provider_info())",
+                f'add "{entry.import_path}" to "notifications" in get_provider_info()',
+            )
+        return
+    if entry.module in listed:
         return
     # A transfer by name outside a ``transfers`` module (``HttpToArchiveOperator`` in operators/) is
     # listed as the operator it is, as Airflow's providers list theirs.
@@ -206,18 +218,15 @@ def module_undeclared(entry: CatalogEntry, package: PackageInfo | None = None) -
             f'{{"source-integration-name": "{source}", "target-integration-name": "{target}", '
             f'"{key}": "{entry.module}"}}'
         )
+        alternative = ""
     else:
         integration = package.integrations[0] if len(package.integrations) == 1 else "<integration>"
         item = f'{{"integration-name": "{integration}", "{key}": ["{entry.module}"]}}'
+        alternative = " (or add the module to that integration's item)"
     yield (
         f"{entry.module}, which defines {entry.name}, is not listed in the provider metadata "
         "(get_provider_info()), so Airflow does not know its integration",
-        f'add it to "{section}" in get_provider_info(): {item}'
-        + (
-            " (or add the module to an existing item of that integration)"
-            if entry.kind is not Kind.TRANSFER
-            else ""
-        ),
+        f'add it to "{section}" in get_provider_info(): {item}{alternative}',
     )
 
 

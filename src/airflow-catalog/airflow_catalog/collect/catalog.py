@@ -15,6 +15,7 @@ from pathlib import Path
 
 from airflow_catalog.collect.cache import ExtractionCache, ModuleRecord, cache_key
 from airflow_catalog.collect.classify import airflow_bases
+from airflow_catalog.collect.context import integration_of
 from airflow_catalog.collect.examples import build_index, example_files
 from airflow_catalog.collect.isolation import Outcome, import_timeout, read_isolated
 from airflow_catalog.collect.loading import import_quietly, silenced
@@ -142,9 +143,16 @@ def _assemble(
         for source in plan.owned:
             record = cached.get(source.name)
             if record is not None:
-                # Examples live in other files than the module: they are indexed afresh every time.
+                # What an entry shows from other files than its module is applied afresh every time:
+                # the examples (example DAGs) and the integration (the provider metadata, whose edit
+                # must not leave a cached class under its old integration or none).
+                package, integrations = plan.info
                 module_entries = [
-                    dataclasses.replace(e, examples=plan.examples.examples_for(e.name))
+                    dataclasses.replace(
+                        e,
+                        examples=plan.examples.examples_for(e.name),
+                        integration=integration_of(package, integrations, e.module),
+                    )
                     for e in record.entries
                 ]
                 problem = record.problem

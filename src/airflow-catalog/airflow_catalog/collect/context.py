@@ -25,15 +25,8 @@ class PackageContext:
     init_cache: dict[type, tuple[tuple[Declared, ...], bool]] = field(default_factory=dict)
 
     def integration_of(self, module_name: str) -> str | None:
-        """Return the integration the provider info files a module under.
-
-        A module it does not list (notifiers are listed by class, utilities not at all) belongs to the
-        package's only integration when it has just one.
-        """
-        listed = self.integration_by_module.get(module_name)
-        if listed:
-            return listed
-        return self.package.integrations[0] if len(self.package.integrations) == 1 else None
+        """Return the integration the provider info files a module under (see :func:`integration_of`)."""
+        return integration_of(self.package, self.integration_by_module, module_name)
 
     def source_of(self, module_name: str) -> ModuleSource | None:
         """Return the walked (or, for a base class elsewhere, freshly located) source of a module."""
@@ -49,3 +42,21 @@ class PackageContext:
         if source is None or "." in cls.__qualname__:
             return None
         return source.classes.get(cls.__qualname__)
+
+
+def integration_of(
+    package: PackageInfo, integration_by_module: dict[str, str], module_name: str
+) -> str | None:
+    """Return the integration a package's provider info files a module under.
+
+    A module it does not list (notifiers are listed by class, utilities not at all) belongs to the
+    package's only integration when it has just one.
+
+    :param package: the module's package, with its declared integrations.
+    :param integration_by_module: the integration of each module its provider info lists.
+    :param module_name: the module.
+    """
+    listed = integration_by_module.get(module_name)
+    if listed:
+        return listed
+    return package.integrations[0] if len(package.integrations) == 1 else None
