@@ -187,3 +187,26 @@ def test_every_page_type_of_a_site_init_starts_meets_wcag_21_aa(
     # Its class page holds the diagram of the systems the operator connects.
     types = page_types("airflow.providers.http.operators.http.HttpOperator", "conventions")
     check_every_page_type(page, static_server, init_tree, types)
+
+
+def test_links_are_underlined_in_running_text_only(
+    site: SiteBuild, static_server: Callable[[Path], str], page: Any
+) -> None:
+    """A link among words is underlined; navigation, buttons and the finder's class names are not."""
+    page.goto(static_server(site.html) + "catalog/index.html")
+    page.wait_for_selector("table.catalog-table tbody tr", state="attached")
+
+    def lines(selector: str) -> set[str]:
+        found: list[str] = page.eval_on_selector_all(
+            selector, "links => links.map(link => getComputedStyle(link).textDecorationLine)"
+        )
+        assert found, f"no link matches {selector}"
+        return set(found)
+
+    # The finder's introduction names the conventions page in a sentence.
+    assert lines(".rst-content p:has(> a[href*='conventions']) > a") == {"underline"}
+    assert lines(".wy-nav-content footer > a") == {"underline"}
+    assert lines("table.catalog-table tbody td:first-child a") == {"none"}
+    assert lines(".wy-menu-vertical a") == {"none"}
+    assert lines(".wy-breadcrumbs a") == {"none"}
+    assert lines(".rst-footer-buttons a.btn") == {"none"}
