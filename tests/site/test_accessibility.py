@@ -48,7 +48,11 @@ class PageType:
 
 
 def page_types(class_page: str, docs_page: str) -> list[PageType]:
-    """Every type of page, with ``class_page`` and ``docs_page`` standing for theirs."""
+    """Return every type of page.
+
+    :param class_page: the class page that stands for all: its import path.
+    :param docs_page: the page of ``docs/`` that stands for all: its name.
+    """
     return [
         PageType("landing", "index.html"),
         PageType("finder", "catalog/index.html", drawn="table.catalog-table tbody tr"),
@@ -64,7 +68,10 @@ def page_types(class_page: str, docs_page: str) -> list[PageType]:
 
 
 def newer_stable_release(version: str) -> str:
-    """Return a final release later than ``version``, so that ``version`` is the outdated one."""
+    """Return a final release later than ``version``, so that ``version`` is the outdated one.
+
+    :param version: the version a site was built as: ``dev`` or a PEP 440 version.
+    """
     return "1.2.0" if version == "dev" else f"{Version(version).major + 1}.0.0"
 
 
@@ -78,7 +85,12 @@ class Tree:
 
 
 def publish_as_outdated(html: Path, versioned_site: Callable[..., Path], folder: Path) -> Tree:
-    """Publish ``html`` into ``folder`` as the version it was built as, and a newer stable release."""
+    """Publish ``html`` into ``folder`` as the version it was built as, and a newer stable release.
+
+    :param html: a built site.
+    :param versioned_site: the fixture that builds the tiny versioned site as a version.
+    :param folder: where the tree goes; it must not exist.
+    """
     version = json.loads((html / "build-info.json").read_text(encoding="utf-8"))["version"]
     folder.mkdir()
     publish_site(html, version, str(folder))
@@ -88,7 +100,11 @@ def publish_as_outdated(html: Path, versioned_site: Callable[..., Path], folder:
 
 
 def draw(page: Any, url: str, page_type: PageType) -> None:
-    """Open the page and wait until its scripts have drawn everything the reader sees."""
+    """Open a page and wait until its scripts have drawn everything the reader sees.
+
+    :param url: the page's address.
+    :param page_type: what the page needs to be fully drawn.
+    """
     page.goto(url)
     page.wait_for_selector("#catalog-version-switch")
     page.wait_for_selector(".catalog-version-banner")
@@ -126,7 +142,12 @@ def describe(found: list[dict[str, Any]]) -> str:
 def check_every_page_type(
     page: Any, static_server: Callable[[Path], str], tree: Tree, types: Sequence[PageType]
 ) -> None:
-    """Fail with every violation of every page type, when there is any."""
+    """Fail with every violation of every page type, when there is any.
+
+    :param static_server: the fixture that serves a folder.
+    :param tree: the published tree whose outdated version is checked.
+    :param types: the pages to check.
+    """
     root = static_server(tree.folder)
     missing: list[str] = []
     page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)

@@ -154,6 +154,9 @@ def _block_of(node: nodes.Element) -> nodes.Element | None:
 
     A signature line is inline for docutils but drawn as its own block; a block that holds other
     blocks (a section, a list) is no text block, and its links are left alone.
+
+    :param node: a link.
+    :returns: the block, or ``None`` when the link is not inside text.
     """
     parent = node.parent
     while isinstance(parent, nodes.Inline) and not isinstance(parent, addnodes.desc_signature):
@@ -164,7 +167,10 @@ def _block_of(node: nodes.Element) -> nodes.Element | None:
 
 
 def _has_words_outside_links(block: nodes.Element) -> bool:
-    """Whether ``block`` holds a letter or digit that is not part of a link's text."""
+    """Return whether ``block`` holds a letter or digit that is not part of a link's text.
+
+    :param block: a text block, as :func:`_block_of` finds it.
+    """
     for text in block.findall(nodes.Text):
         if _WORD.search(text.astext()) and not _inside_link(text, block):
             return True
