@@ -137,9 +137,13 @@ class CatalogEntryDirective(SphinxDirective):
     def not_imported(self, entry: CatalogEntry) -> nodes.Node:
         """Return a note that the module could not be imported: the page is read from the source."""
         problems = [p for p in self.index.catalog.import_problems if p.module == entry.module]
-        text = f"Module {entry.module} could not be imported, so this page was read from its source."
+        # The problem says what happened: an import that failed, or a class autodoc cannot read
+        # (a signature that raises), which the module's problem names.
+        text = "This page was read from the class's source, not from its imported module"
         if problems:
-            text += f" Error: {problems[0].error}. Fix: {problems[0].hint}"
+            text += f": {problems[0].error}. Fix: {problems[0].hint}"
+        else:
+            text += f" ({entry.module} could not be imported)."
         box = nodes.caution()
         box += nodes.paragraph(text, text)
         return box

@@ -16,10 +16,10 @@ class ArchiveHook(BaseHook):
     """Open the platform's archive from an ``etl_archive`` connection.
 
     The connection's extra field holds ``root``, any fsspec URL (``s3://bucket/archive``,
-    ``file:///srv/archive``; ``root`` may use any object-storage scheme of
-    :ref:`the catalog's URI schemes <catalog:schemes>` whose provider is installed), and optionally ``storage_conn_id``, the connection whose credentials reach
-    that storage (``aws_default`` for S3). Without a connection named ``archive_default`` the archive is
-    the local folder ``$AIRFLOW_HOME/archive``.
+    ``file:///srv/archive``: any object-storage scheme of :ref:`the catalog's URI schemes
+    <catalog:schemes>` whose provider is installed), and optionally ``storage_conn_id``, the
+    connection whose credentials reach that storage (``aws_default`` for S3). Without a connection
+    named ``archive_default`` the archive is the local folder ``$AIRFLOW_HOME/archive``.
 
     :param archive_conn_id: the ``etl_archive`` connection to read.
     """

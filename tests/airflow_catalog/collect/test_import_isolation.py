@@ -25,7 +25,7 @@ from roots.catalog_site import FIXTURES, Build, build_fresh_process, make_site
 from airflow_catalog.collect.isolation import TIMEOUT_VARIABLE
 from airflow_catalog.collect.process_state import ProcessState
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PACKAGE = "unruly_pkg"
 OPS = f"{PACKAGE}.operators"
 TIMEOUT = "2"

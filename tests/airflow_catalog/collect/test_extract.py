@@ -137,7 +137,7 @@ def test_hooks_an_operator_uses_are_resolved_to_import_paths(entry):
 def test_source_location_is_relative_to_the_distribution_root(entry):
     source = entry("operators.odd.PositionalOnlyOperator").source
     assert source.path == "hostile_pkg/operators/odd.py"
-    text = (Path(__file__).parent / "fixtures" / source.path).read_text().splitlines()
+    text = (Path(__file__).parents[1] / "fixtures" / source.path).read_text().splitlines()
     assert text[source.line - 1].startswith("class PositionalOnlyOperator(")
 
 
@@ -172,7 +172,7 @@ def test_examples_are_the_marked_snippets_that_mention_the_class(entry):
     assert example.file == "example_dags/example_widget.py"
     assert example.dag_id == "example_widget"
     assert example.code == 'fetch = WidgetOperator(task_id="fetch", widget_id="{{ params.widget }}")\n'
-    lines = (Path(__file__).parent / "fixtures/hostile_pkg" / example.file).read_text().splitlines()
+    lines = (Path(__file__).parents[1] / "fixtures/hostile_pkg" / example.file).read_text().splitlines()
     assert lines[example.start_line - 1].strip() == example.code.strip()
     assert len(entry("sensors.widget.WidgetSensor").examples) == 1
     assert entry("hooks.widget.WidgetHook").examples == ()

@@ -26,8 +26,8 @@ from airflow_catalog.publish.merge import (
 )
 from airflow_catalog.publish.versions import VersionError
 
-ROOT = Path(__file__).parent / "roots" / "test-versioned"
-REPO = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).parents[1] / "roots" / "test-versioned"
+REPO = Path(__file__).resolve().parents[3]
 
 #: ``versioned_site`` (tests/conftest.py): the tiny site's pages built as a version, shared by the session.
 BuildSite = Callable[..., Path]

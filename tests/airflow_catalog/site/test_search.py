@@ -19,7 +19,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from airflow_catalog.site.pagefind import SearchIndexError, index_after_build, index_site, searchable_pages
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from roots.catalog_site import SEARCH_EXTENSIONS as EXTENSIONS
 from roots.catalog_site import Build, build_here, make_site
 
@@ -171,7 +171,7 @@ def test_the_search_page_runs_pagefind_and_sphinx_builds_no_index_of_its_own(bui
 
 def test_a_site_without_the_catalog_is_searchable_without_filters(tmp_path: Path) -> None:
     source = tmp_path / "src"
-    shutil.copytree(Path(__file__).parent / "roots" / "test-versioned", source)
+    shutil.copytree(Path(__file__).parents[1] / "roots" / "test-versioned", source)
     warnings = io.StringIO()
     app = SphinxTestApp(
         "html",

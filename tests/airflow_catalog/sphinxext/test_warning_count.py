@@ -10,7 +10,7 @@ import pytest
 from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace
 
-VERSIONED_ROOT = Path(__file__).parent / "roots" / "test-versioned"
+VERSIONED_ROOT = Path(__file__).parents[1] / "roots" / "test-versioned"
 
 
 def build(tmp_path: Path, *, broken_link: bool, suppress: list[str]) -> Path:

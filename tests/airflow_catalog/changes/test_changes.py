@@ -156,7 +156,7 @@ def build_changes_page(tmp_path: Path, **overrides: str) -> str:
     from sphinx.util.docutils import docutils_namespace
 
     source = tmp_path / "src"
-    shutil.copytree(Path(__file__).parent / "roots" / "test-versioned", source)
+    shutil.copytree(Path(__file__).parents[1] / "roots" / "test-versioned", source)
     warnings = io.StringIO()
     with docutils_namespace():
         app = Sphinx(
