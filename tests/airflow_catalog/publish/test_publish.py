@@ -19,7 +19,6 @@ from sphinx.util.docutils import docutils_namespace
 from airflow_catalog.cli import main as cli
 from airflow_catalog.publish.merge import (
     PublishError,
-    main,
     previous_catalog,
     publish_site,
     unpublish_version,
@@ -311,6 +310,10 @@ def test_the_workflow_entry_point_prints_the_previous_version(
     publish_site(with_catalog, "1.1.0", str(remote), backoff=0)
     capsys.readouterr()
     output = tmp_path / "previous.json"
+
+    def main(arguments: list[str]) -> int:
+        return cli(["previous", *arguments])
+
     assert main(["--target", str(remote), "--version", "dev", "--output", str(output)]) == 0
     assert capsys.readouterr().out == "1.1.0\n" and output.exists()
     assert main(["--target", str(remote), "--version", "1.0.0", "--output", str(tmp_path / "x.json")]) == 0
@@ -796,7 +799,7 @@ def test_a_first_publish_stopped_half_way_is_finished_by_the_next(
     """Before the folder was claimed first, the next run found a folder of files without versions.json
     and (rightly, by the rule above) refused it."""
     from airflow_catalog.files import write_atomically
-    from airflow_catalog.publish import merge
+    from airflow_catalog.publish import folder
 
     target = tmp_path / "published"
     target.mkdir()
@@ -806,7 +809,7 @@ def test_a_first_publish_stopped_half_way_is_finished_by_the_next(
             raise KeyboardInterrupt
         write_atomically(path, data)
 
-    monkeypatch.setattr(merge, "write_atomically", stopped)
+    monkeypatch.setattr(folder, "write_atomically", stopped)
     with pytest.raises(KeyboardInterrupt):
         publish_site(versioned_site("1.0.0"), "1.0.0", str(target))
     monkeypatch.undo()

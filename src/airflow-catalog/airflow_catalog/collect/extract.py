@@ -64,15 +64,7 @@ def _from_object(found: FoundClass, cls: type, context: PackageContext) -> Catal
     own_node = found.node
     uses = [] if found.kind is Kind.HOOK else _hooks_used(nodes, context, exclude=found.import_path)
     return CatalogEntry(
-        import_path=found.import_path,
-        name=found.name,
-        module=found.source.name,
-        kind=found.kind,
-        package=context.package.import_name,
-        package_version=context.package.version,
-        summary=docstrings.summary(docstring),
-        docstring=docstring,
-        integration=context.integration_of(found.source.name),
+        **_identity(found, context, docstring),
         parameters=parameters,
         template_fields=template_fields,
         template_ext=strings(getattr(cls, "template_ext", ())),
@@ -111,15 +103,7 @@ def _from_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
     parameters = describe(found.import_path, declared, airflow_params, docstring, [], template_fields)
     template_fields = in_parameter_order(template_fields, parameters)
     return CatalogEntry(
-        import_path=found.import_path,
-        name=found.name,
-        module=found.source.name,
-        kind=found.kind,
-        package=context.package.import_name,
-        package_version=context.package.version,
-        summary=docstrings.summary(docstring),
-        docstring=docstring,
-        integration=context.integration_of(found.source.name),
+        **_identity(found, context, docstring),
         parameters=parameters,
         template_fields=template_fields,
         template_ext=strings(attributes.get("template_ext", ())),
@@ -235,3 +219,18 @@ def _line_of(obj: type | None) -> int:
         return inspect.getsourcelines(obj)[1] if obj is not None else 0
     except (OSError, TypeError):
         return 0
+
+
+def _identity(found: FoundClass, context: PackageContext, docstring: str) -> dict[str, Any]:
+    """Return what an entry says of the class itself, whether it was imported or read from source."""
+    return {
+        "import_path": found.import_path,
+        "name": found.name,
+        "module": found.source.name,
+        "kind": found.kind,
+        "package": context.package.import_name,
+        "package_version": context.package.version,
+        "summary": docstrings.summary(docstring),
+        "docstring": docstring,
+        "integration": context.integration_of(found.source.name),
+    }

@@ -89,6 +89,32 @@ class ModuleSource:
                         names[top] = top
         return names
 
+    @cached_property
+    def top_level_names(self) -> dict[str, str]:
+        """Map every name the module binds when it is imported to the dotted path it stands for.
+
+        Its imports (those under ``TYPE_CHECKING`` included) and its own top-level classes,
+        functions and assignments, which stand for ``<module>.<name>``; the first binding wins.
+        """
+        names: dict[str, str] = {}
+        if self.tree is None:
+            return names
+        imported = self.imported_names
+        for node in _module_level_statements(self.tree.body):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                for alias in node.names:
+                    bound = alias.asname or alias.name.split(".", 1)[0]
+                    if bound in imported:
+                        names.setdefault(bound, imported[bound])
+            elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                names.setdefault(node.name, f"{self.name}.{node.name}")
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        names.setdefault(target.id, f"{self.name}.{target.id}")
+        return names
+
     def resolve(self, dotted: str) -> str:
         """Turn a name as written in this module (``sqs.SqsHook``) into the dotted path it refers to."""
         head, _, rest = dotted.partition(".")

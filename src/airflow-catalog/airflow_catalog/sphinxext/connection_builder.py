@@ -37,7 +37,7 @@ from airflow_catalog.pages.connections import (
     implementing_hooks,
 )
 from airflow_catalog.sphinxext.class_tables import class_link_html, code_html, html_table
-from airflow_catalog.sphinxext.doctree import json_for_script, reference
+from airflow_catalog.sphinxext.doctree import add_html_only_node, json_for_script, reference
 from airflow_catalog.sphinxext.state import state_of
 from airflow_catalog.sphinxext.warnings_ import warn
 
@@ -226,11 +226,6 @@ def visit_builder_html(self: HTML5Translator, node: connection_builder) -> None:
     raise nodes.SkipNode
 
 
-def skip_builder(self: Any, node: connection_builder) -> None:
-    """Other builders: the form has no text form."""
-    raise nodes.SkipNode
-
-
 def add_assets(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: nodes.document | None
 ) -> None:
@@ -245,14 +240,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # ``airflow_catalog`` loads this extension (its connection pages use the directive), collects the
     # catalog and puts ``_static``, where our assets live, on the static path.
     app.add_directive("catalog-connection-builder", ConnectionBuilderDirective)
-    app.add_node(
-        connection_builder,
-        html=(visit_builder_html, None),
-        latex=(skip_builder, None),
-        text=(skip_builder, None),
-        man=(skip_builder, None),
-        texinfo=(skip_builder, None),
-    )
+    add_html_only_node(app, connection_builder, visit_builder_html)
     app.connect("env-get-outdated", outdated_builders)
     app.connect("env-purge-doc", forget_doc)
     app.connect("env-merge-info", merge_digests)

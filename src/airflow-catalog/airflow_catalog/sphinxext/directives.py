@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
@@ -116,9 +115,4 @@ def visit_finder_html(self: HTML5Translator, node: catalog_finder) -> None:
         f'<script type="application/json" class="catalog-records">{json_for_script(records)}</script>'
         "</div>"
     )
-    raise nodes.SkipNode
-
-
-def skip_finder(self: Any, node: catalog_finder) -> None:
-    """Other builders: the finder has no text form."""
     raise nodes.SkipNode

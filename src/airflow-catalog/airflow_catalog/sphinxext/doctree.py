@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from docutils import nodes
 from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from airflow_catalog.sphinxext.warnings_ import warn
@@ -118,3 +119,14 @@ def json_content(directive: SphinxDirective, *, per_line: bool) -> Any:
             location=directive.get_location(),
         )
         return None
+
+
+def skip_node(self: Any, node: nodes.Node) -> None:
+    """Leave a widget out of a builder other than HTML: it has no text form."""
+    raise nodes.SkipNode
+
+
+def add_html_only_node(app: Sphinx, node_class: type[nodes.Element], visit_html: Callable[..., None]) -> None:
+    """Register a node that only HTML draws (a widget its script drives); other builders leave it out."""
+    skip = (skip_node, None)
+    app.add_node(node_class, html=(visit_html, None), latex=skip, text=skip, man=skip, texinfo=skip)

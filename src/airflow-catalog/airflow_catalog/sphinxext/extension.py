@@ -21,9 +21,9 @@ from airflow_catalog.sphinxext.directives import (
     CatalogFinderDirective,
     CatalogFindingsDirective,
     catalog_finder,
-    skip_finder,
     visit_finder_html,
 )
+from airflow_catalog.sphinxext.doctree import add_html_only_node
 from airflow_catalog.sphinxext.entry_directive import CatalogEntryDirective
 from airflow_catalog.sphinxext.events import (
     forget_module_dependencies,
@@ -79,14 +79,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("catalog-finder", CatalogFinderDirective)
     app.add_directive("catalog-findings", CatalogFindingsDirective)
     app.add_directive("catalog-classes", CatalogClassesDirective)
-    app.add_node(
-        catalog_finder,
-        html=(visit_finder_html, None),
-        latex=(skip_finder, None),
-        text=(skip_finder, None),
-        man=(skip_finder, None),
-        texinfo=(skip_finder, None),
-    )
+    add_html_only_node(app, catalog_finder, visit_finder_html)
     app.add_transform(UndefinedSubstitutionsAsText)
     app.add_transform(ScriptLinksAsText)
     app.connect("builder-inited", generate)

@@ -12,7 +12,6 @@ because intersphinx would need the network and the build has none.
 
 from __future__ import annotations
 
-import ast
 import builtins
 import logging
 import re
@@ -32,6 +31,8 @@ from docutils.utils import Reporter
 from sphinx.addnodes import pending_xref
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.docutils import CustomReSTDispatcher
+
+from airflow_catalog.collect.sources import ModuleSource
 
 logger = sphinx_logging.getLogger(__name__)
 
@@ -205,40 +206,8 @@ def qualify(name: str, import_path: str) -> str | None:
 
 @cache
 def module_names(path: str, module: str) -> dict[str, str]:
-    """Qualified name of every name a module's source imports or defines at its top level."""
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return {}
-    package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
-    names: dict[str, str] = {}
-
-    def visit(statements: list[ast.stmt]) -> None:
-        for statement in statements:
-            if isinstance(statement, ast.If):
-                visit(statement.body)
-                visit(statement.orelse)
-            elif isinstance(statement, ast.ImportFrom):
-                origin = statement.module or ""
-                if statement.level:
-                    base = package.rsplit(".", statement.level - 1)[0] if statement.level > 1 else package
-                    origin = f"{base}.{origin}" if origin else base
-                for alias in statement.names:
-                    names.setdefault(alias.asname or alias.name, f"{origin}.{alias.name}")
-            elif isinstance(statement, ast.Import):
-                for alias in statement.names:
-                    if alias.asname:
-                        names.setdefault(alias.asname, alias.name)
-            elif isinstance(statement, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                names.setdefault(statement.name, f"{module}.{statement.name}")
-            elif isinstance(statement, ast.Assign | ast.AnnAssign):
-                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        names.setdefault(target.id, f"{module}.{target.id}")
-
-    visit(tree.body)
-    return names
+    """Qualified name of every name a module's source binds at its top level (read without import)."""
+    return ModuleSource(module, Path(path)).top_level_names
 
 
 def _humanise_label(label: str) -> str:
@@ -294,32 +263,37 @@ def external_role(
     return ([_link(url, literal) if url else literal], [])
 
 
-def text_role(
-    name: str,
-    rawtext: str,
-    text: str,
-    lineno: int,
-    inliner: Inliner,
-    options: dict[str, Any] | None = None,
-    content: list[str] | None = None,
-) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-    """Show a role this build does not know as its text."""
-    return ([nodes.literal(rawtext, text)], [])
+def literal_role(
+    show: Callable[[str], str],
+) -> Callable[..., tuple[list[nodes.Node], list[nodes.system_message]]]:
+    """Return a role function that shows its text, as ``show`` turns it, as code: nothing else is done.
+
+    :param show: what of the role's text is shown.
+    """
+
+    def role(
+        name: str,
+        rawtext: str,
+        text: str,
+        lineno: int,
+        inliner: Inliner,
+        options: dict[str, Any] | None = None,
+        content: list[str] | None = None,
+    ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        return ([nodes.literal(rawtext, show(text))], [])
+
+    return role
 
 
-def title_role(
-    name: str,
-    rawtext: str,
-    text: str,
-    lineno: int,
-    inliner: Inliner,
-    options: dict[str, Any] | None = None,
-    content: list[str] | None = None,
-) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-    """Show a file-reading role (``:download:``) as its title alone: the file is neither read nor named."""
+def _title_of(text: str) -> str:
     explicit = re.fullmatch(r"(.*?)\s*<(.+)>", text, flags=re.DOTALL)
-    title = explicit.group(1) if explicit and explicit.group(1) else text.rsplit("/", 1)[-1]
-    return ([nodes.literal(rawtext, title)], [])
+    return explicit.group(1) if explicit and explicit.group(1) else text.rsplit("/", 1)[-1]
+
+
+#: A role this build does not know, shown as its text.
+text_role = literal_role(lambda text: text)
+#: A file-reading role (``:download:``) shown as its title alone: the file is neither read nor named.
+title_role = literal_role(_title_of)
 
 
 class RawAsText(Directive):
