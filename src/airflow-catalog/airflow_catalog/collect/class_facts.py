@@ -8,6 +8,7 @@ names, deprecation warnings.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -135,13 +136,10 @@ class _ClassFacts:
     hook_names: tuple[str, ...]
 
 
-_FACTS: dict[int, tuple[ast.ClassDef, _ClassFacts]] = {}
-
-
+# Cached by the node itself (hashed by identity, kept alive by the cache, so never confused with a
+# later node at the same address); the cache lives as long as the worker process that collects.
+@functools.cache
 def _facts(node: ast.ClassDef) -> _ClassFacts:
-    cached = _FACTS.get(id(node))
-    if cached is not None and cached[0] is node:
-        return cached[1]
     defers = False
     hooks: dict[str, None] = {}
     for child in ast.walk(node):
@@ -154,9 +152,7 @@ def _facts(node: ast.ClassDef) -> _ClassFacts:
                 hooks[f"{inner.id}.{child.attr}"] = None
             elif child.attr == "defer" and isinstance(inner, ast.Name) and inner.id == "self":
                 defers = True
-    facts = _ClassFacts(defers=defers, hook_names=tuple(hooks))
-    _FACTS[id(node)] = (node, facts)
-    return facts
+    return _ClassFacts(defers=defers, hook_names=tuple(hooks))
 
 
 def calls_self_defer(node: ast.ClassDef) -> bool:

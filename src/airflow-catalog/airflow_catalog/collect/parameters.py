@@ -7,6 +7,7 @@ descriptions from the ``:param:`` fields of the class and its bases.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import re
 from collections.abc import Iterator
@@ -158,16 +159,10 @@ def describe(
     return tuple(parameters)
 
 
-_DESCRIPTIONS: dict[type, dict[str, str]] = {}
-
-
+@functools.cache
 def _class_descriptions(klass: type) -> dict[str, str]:
     """Return the ``:param:`` descriptions of a class's docstring; a base shared by many is parsed once."""
-    cached = _DESCRIPTIONS.get(klass)
-    if cached is None:
-        cached = docstrings.param_descriptions(docstrings.clean(klass.__dict__.get("__doc__")))
-        _DESCRIPTIONS[klass] = cached
-    return cached
+    return docstrings.param_descriptions(docstrings.clean(klass.__dict__.get("__doc__")))
 
 
 def _core_descriptions(origin: str) -> dict[str, str]:
