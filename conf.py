@@ -72,5 +72,4 @@ html_static_path = ["docs/_static"]
 # Without an icon every browser asks the server for /favicon.ico, a 404 on each first page view.
 html_favicon = "docs/_static/favicon.svg"
 html_css_files = ["site.css"]
-html_js_files = ["site.js"]
 html_last_updated_fmt = None

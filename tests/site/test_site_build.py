@@ -229,7 +229,7 @@ def test_diagram_is_named_and_its_note_opens_the_policy_page(site: SiteBuild, pa
     base = site.html.as_uri() + "/"
     page.goto(f"{base}docs/testing.html")
     page.wait_for_load_state("load")
-    # Screen readers get the alt text as the picture's name (docs/_static/site.js).
+    # Screen readers get the alt text as the picture's name (airflow_catalog.sphinxext.accessibility).
     assert page.get_by_role("img", name=re.compile(r"^A DAG with five tasks")).count() == 1
     diagram = next(frame for frame in page.frames if frame.url.endswith(".svg"))
     note = diagram.locator("a", has_text="data-quality checks")
