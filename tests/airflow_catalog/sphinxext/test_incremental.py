@@ -7,6 +7,8 @@ the time each document was last read.
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,34 @@ def test_the_environment_version_follows_the_code_that_draws_pages(tmp_path: Pat
     directive = copy / "sphinxext" / "entry_directive.py"
     directive.write_text(directive.read_text() + "\n# draws something new\n")
     assert environment_version(copy) != before
+
+
+EXAMPLE = '''"""An example DAG of own_pkg."""
+
+from own_pkg.operators import FirstOperator
+
+# [START first_operator]
+first = FirstOperator(task_id="first", size=1)
+# [END first_operator]
+'''
+
+
+def test_an_example_dag_edit_reaches_the_class_page(site: Path) -> None:
+    # An entry's examples come from other files than its module: they must not stay as they were.
+    page = site / "_build/html/catalog/_generated/own_pkg.operators.FirstOperator.html"
+    dags = site / "pkgs/own_pkg/example_dags"
+    dags.mkdir(exist_ok=True)
+    (dags / "example_first.py").write_text(EXAMPLE, encoding="utf-8")
+    build(site)
+    assert 'FirstOperator(task_id="first", size=1)' in shown(page)
+    edit(dags / "example_first.py", "size=1", "size=2")
+    before = read_times(site)
+    build(site)
+    assert FIRST in reread(before, read_times(site))
+    text = shown(page)
+    assert 'FirstOperator(task_id="first", size=2)' in text and 'task_id="first", size=1' not in text
+
+
+def shown(page: Path) -> str:
+    """The text a reader sees on a page (code is split into highlighted spans in the HTML)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
