@@ -63,9 +63,14 @@ def static_server() -> Iterator[Callable[[Path], str]]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """A real headless Debian Chromium driven by Playwright (never Playwright's own download)."""
+    """A real headless Debian Chromium driven by Playwright (never Playwright's own download).
+
+    One per test module, not per session: Playwright's sync API runs an asyncio event loop in the
+    main thread while it is open, and any later test whose code calls ``asyncio.run()`` (s3fs does,
+    for the archive's S3 tests) would fail with "cannot be called from a running event loop".
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
