@@ -112,3 +112,28 @@ def test_a_filesystems_schemes_are_read_from_its_source_without_importing_it(
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.split()[-1] == "False"
     assert output.strip() == f"{schemes!r} False"
+
+
+def test_each_extra_link_is_on_the_page_of_the_operator_that_shows_it(site: SiteBuild) -> None:
+    catalog = json.loads((site.html / "catalog.json").read_text(encoding="utf-8"))
+    declared = {
+        item["target"]
+        for package in catalog["packages"]
+        for item in package["provider_items"]
+        if item["section"] == "extra-links"
+    }
+    assert "airflow.providers.standard.operators.trigger_dagrun.TriggerDagRunLink" in declared
+    shown = {}
+    for entry in catalog["entries"]:
+        for link in entry["extra_links"]:
+            shown.setdefault(link["link_class"], []).append((entry["import_path"], link["name"]))
+    assert declared <= set(shown), f"extra links no catalogued operator shows: {declared - set(shown)}"
+    for link_class, operators in shown.items():
+        for import_path, name in operators:
+            page = visible_text(
+                (site.html / "catalog" / "_generated" / f"{import_path}.html").read_text(encoding="utf-8")
+            )
+            assert f"Buttons in Airflow's UI {name} , made by {link_class.rsplit('.', 1)[-1]}" in page, (
+                import_path,
+                name,
+            )

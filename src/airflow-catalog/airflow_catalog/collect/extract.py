@@ -37,6 +37,7 @@ from airflow_catalog.model import docstrings
 from airflow_catalog.model.catalog import (
     CatalogEntry,
     ConnectionForm,
+    ExtraLink,
     HookIdentity,
     Kind,
     SourceLocation,
@@ -82,6 +83,7 @@ def _from_object(found: FoundClass, cls: type, context: PackageContext) -> Catal
         examples=context.examples.examples_for(found.name),
         source=_location(found, context, own_node),
         imported=True,
+        extra_links=_extra_links(cls),
     )
 
 
@@ -234,3 +236,17 @@ def _identity(found: FoundClass, context: PackageContext, docstring: str) -> dic
         "docstring": docstring,
         "integration": context.integration_of(found.source.name),
     }
+
+
+def _extra_links(cls: type) -> tuple[ExtraLink, ...]:
+    """Return the buttons the Airflow UI shows on a task of ``cls`` (its ``operator_extra_links``)."""
+    declared = getattr(cls, "operator_extra_links", ())
+    if not isinstance(declared, list | tuple):  # a property, computed per task: not knowable here
+        return ()
+    links = []
+    for link in declared:
+        link_type = link if isinstance(link, type) else type(link)
+        name = getattr(link, "name", None)
+        if isinstance(name, str) and name:
+            links.append(ExtraLink(name, f"{link_type.__module__}.{link_type.__qualname__}"))
+    return tuple(links)

@@ -109,6 +109,18 @@ class Example:
 
 
 @dataclass(frozen=True)
+class ExtraLink:
+    """A button the Airflow UI shows on the operator's task (an operator extra link).
+
+    :param name: what the button says.
+    :param link_class: import path of the ``BaseOperatorLink`` subclass that makes its URL.
+    """
+
+    name: str
+    link_class: str
+
+
+@dataclass(frozen=True)
 class SourceLocation:
     """Where a class is defined.
 
@@ -128,6 +140,7 @@ class CatalogEntry:
 
     :param package: the configured import name of the package it belongs to (a ``PackageInfo.import_name``).
     :param imported: ``False`` when the module failed to import and the entry was read from its source.
+    :param extra_links: the buttons the Airflow UI shows on the task (``operator_extra_links``).
     """
 
     import_path: str
@@ -151,6 +164,7 @@ class CatalogEntry:
     examples: tuple[Example, ...] = ()
     source: SourceLocation | None = None
     imported: bool = True
+    extra_links: tuple[ExtraLink, ...] = ()
 
 
 @dataclass(frozen=True)

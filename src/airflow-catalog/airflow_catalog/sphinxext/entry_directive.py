@@ -75,6 +75,7 @@ class CatalogEntryDirective(SphinxDirective):
         failure = docstrings.failure_section(entry.docstring)
         result.extend(self.section("Failure behaviour", self.parse(failure) if failure else []))
         result.extend(self.section("Connection", self.connection(entry)))
+        result.extend(self.section("Buttons in Airflow's UI", self.extra_links(entry)))
         result.extend(self.section("Diagram", self.diagram(entry)))
         result.extend(self.section("Examples", self.examples(entry)))
         result.extend(self.section("Conventions", self.findings(entry)))
@@ -230,6 +231,17 @@ class CatalogEntryDirective(SphinxDirective):
             "yes" if parameter.templated else "",
             description or "",
         ]
+
+    def extra_links(self, entry: CatalogEntry) -> list[nodes.Node]:
+        """Return the operator's extra links: each button's label and the link class that makes its URL."""
+        items = nodes.bullet_list()
+        for link in entry.extra_links:
+            paragraph = nodes.paragraph("", "")
+            paragraph += nodes.strong(link.name, link.name)
+            paragraph += nodes.Text(", made by ")
+            paragraph += self.class_link(link.link_class)
+            items += nodes.list_item("", paragraph)
+        return [items] if len(items) else []
 
     def connection(self, entry: CatalogEntry) -> list[nodes.Node]:
         """Return the connection a hook declares, or the connections (and hooks) an operator needs."""
