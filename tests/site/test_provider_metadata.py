@@ -137,3 +137,17 @@ def test_each_extra_link_is_on_the_page_of_the_operator_that_shows_it(site: Site
                 import_path,
                 name,
             )
+
+
+@pytest.mark.browser
+def test_the_finder_filters_the_operators_with_ui_links(
+    site: SiteBuild, static_server: Any, page: Any
+) -> None:
+    page.goto(static_server(site.html) + "catalog/index.html")
+    page.wait_for_selector("table.catalog-table tbody tr", state="attached")
+    page.select_option("select[data-filter=ui_links]", "has UI links")
+    shown = page.eval_on_selector_all(
+        "table.catalog-table tbody tr",
+        "rows => rows.filter(r => !r.hidden).map(r => r.cells[0].textContent.trim())",
+    )
+    assert sorted(shown) == ["ExternalTaskMarker", "ExternalTaskSensor", "TriggerDagRunOperator"]
