@@ -64,6 +64,7 @@ def _from_object(found: FoundClass, cls: type, context: PackageContext) -> Catal
     template_fields = in_parameter_order(template_fields, parameters)
     own_node = found.node
     uses = [] if found.kind is Kind.HOOK else _hooks_used(nodes, context, exclude=found.import_path)
+    deferral = _deferral([context.class_node(k) for k in cls.__mro__ if not is_airflow_core(k.__module__)])
     return CatalogEntry(
         **_identity(found, context, docstring),
         parameters=parameters,
@@ -71,8 +72,8 @@ def _from_object(found: FoundClass, cls: type, context: PackageContext) -> Catal
         template_ext=strings(getattr(cls, "template_ext", ())),
         ui_color=text_or_none(getattr(cls, "ui_color", None)),
         ui_fgcolor=text_or_none(getattr(cls, "ui_fgcolor", None)),
-        deferrable=any(p.name == "deferrable" for p in parameters)
-        or any(calls_self_defer(node) for _, node in nodes if node is not None),
+        deferrable=deferral[0],
+        deferrable_known=deferral[1],
         deprecation=deprecation(docstring, own_node, cls.__dict__.get("__deprecated__"), found.source),
         hook=_hook_identity(
             {a: getattr(cls, a, None) for a in HOOK_ATTRIBUTES}, form_from_hook(cls), cls.__mro__[1:]
@@ -104,6 +105,7 @@ def _from_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
             airflow_params.update((name, d) for name, d in core.items() if name not in airflow_params)
     parameters = describe(found.import_path, declared, airflow_params, docstring, [], template_fields)
     template_fields = in_parameter_order(template_fields, parameters)
+    deferral = _deferral([node, *(context.class_node(base) for base in _resolved_bases(node, found.source))])
     return CatalogEntry(
         **_identity(found, context, docstring),
         parameters=parameters,
@@ -111,7 +113,8 @@ def _from_source(found: FoundClass, context: PackageContext) -> CatalogEntry:
         template_ext=strings(attributes.get("template_ext", ())),
         ui_color=text_or_none(attributes.get("ui_color")),
         ui_fgcolor=text_or_none(attributes.get("ui_fgcolor")),
-        deferrable=any(p.name == "deferrable" for p in parameters) or calls_self_defer(node),
+        deferrable=deferral[0],
+        deferrable_known=deferral[1],
         deprecation=deprecation(docstring, node, None, found.source),
         hook=_hook_identity(attributes, bases=tuple(_resolved_bases(node, found.source)))
         if found.kind is Kind.HOOK
@@ -250,3 +253,17 @@ def _extra_links(cls: type) -> tuple[ExtraLink, ...]:
         if isinstance(name, str) and name:
             links.append(ExtraLink(name, f"{link_type.__module__}.{link_type.__qualname__}"))
     return tuple(links)
+
+
+def _deferral(nodes: list[ast.ClassDef | None]) -> tuple[bool, bool]:
+    """Measure whether a class can defer: some class of its own lineage calls ``self.defer(...)``.
+
+    A ``deferrable`` parameter alone is not enough (it may be stored and never acted on); Airflow's
+    own classes are left out (``BaseOperator`` defines ``defer``, it does not decide to). When no
+    call is found but the source of a class in the lineage could not be read, the answer is unknown.
+
+    :param nodes: the class statements of the class and its non-Airflow bases, ``None`` where unread.
+    :returns: the entry's ``deferrable`` and ``deferrable_known`` fields.
+    """
+    defers = any(calls_self_defer(node) for node in nodes if node is not None)
+    return defers, defers or all(node is not None for node in nodes)

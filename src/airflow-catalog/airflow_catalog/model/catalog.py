@@ -141,6 +141,9 @@ class CatalogEntry:
     :param package: the configured import name of the package it belongs to (a ``PackageInfo.import_name``).
     :param imported: ``False`` when the module failed to import and the entry was read from its source.
     :param extra_links: the buttons the Airflow UI shows on the task (``operator_extra_links``).
+    :param deferrable: whether its lineage calls ``self.defer(...)``: measured, not read off a parameter.
+    :param deferrable_known: ``False`` when no such call was found but some of its lineage's source
+        could not be read.
     """
 
     import_path: str
@@ -165,6 +168,7 @@ class CatalogEntry:
     source: SourceLocation | None = None
     imported: bool = True
     extra_links: tuple[ExtraLink, ...] = ()
+    deferrable_known: bool = True
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,8 @@ class CatalogEntryDirective(SphinxDirective):
             badge(entry.integration, "catalog-integration")
         if entry.deferrable:
             badge("deferrable", "catalog-deferrable")
+        elif not entry.deferrable_known:
+            badge("deferrable: unknown (source unread)", "catalog-deferrable-unknown")
         if entry.deprecation is not None:
             badge("deprecated", "catalog-deprecated")
         findings = self.index.findings.get(entry.import_path, ())
