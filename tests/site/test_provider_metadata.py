@@ -151,3 +151,20 @@ def test_the_finder_filters_the_operators_with_ui_links(
         "rows => rows.filter(r => !r.hidden).map(r => r.cells[0].textContent.trim())",
     )
     assert sorted(shown) == ["ExternalTaskMarker", "ExternalTaskSensor", "TriggerDagRunOperator"]
+
+
+@pytest.mark.browser
+def test_the_finder_filters_the_classes_that_can_defer(
+    site: SiteBuild, static_server: Any, page: Any
+) -> None:
+    catalog = json.loads((site.html / "catalog.json").read_text(encoding="utf-8"))
+    expected = sorted(entry["name"] for entry in catalog["entries"] if entry["deferrable"])
+    assert "HttpOperator" in expected
+    page.goto(static_server(site.html) + "catalog/index.html")
+    page.wait_for_selector("table.catalog-table tbody tr", state="attached")
+    page.select_option("select[data-filter=defers]", "can defer")
+    shown = page.eval_on_selector_all(
+        "table.catalog-table tbody tr",
+        "rows => rows.filter(r => !r.hidden).map(r => r.cells[0].querySelector('a').textContent.trim())",
+    )
+    assert sorted(shown) == expected

@@ -26,7 +26,8 @@ def finder_records(index: CatalogIndex) -> list[dict[str, object]]:
                 "conn": list(index.conn_types[entry.import_path]),
                 "summary": plain_text(entry.summary),
                 "deferrable": entry.deferrable,
-                # A value for the finder's "UI links" filter, which offers the values records hold.
+                # Values for the finder's filters, which offer the values records hold.
+                "defers": ("can defer" if entry.deferrable else "") if entry.deferrable_known else "unknown",
                 "ui_links": "has UI links" if entry.extra_links else "",
                 "deprecated": entry.deprecation is not None,
                 "findings": len(findings),

@@ -99,6 +99,7 @@ def visit_finder_html(self: HTML5Translator, node: catalog_finder) -> None:
             ("package", "Package"),
             ("integration", "Integration"),
             ("conn", "Connection type"),
+            ("defers", "Deferrable"),
             ("ui_links", "UI links"),
         )
     )
