@@ -110,6 +110,28 @@ def test_fsspec_urls_are_object_stores_and_git_urls_are_not(target: str, expecte
     assert is_store_url(target) is expected
 
 
+def verb_arguments(
+    verb: str, versioned_site: Callable[[str], Path], output: Path, target: str, unpublished: str
+) -> list[str]:
+    """The command line of one publishing verb aimed at ``target`` (the version published is 1.2.0).
+
+    :param unpublished: the version ``unpublish`` is asked to remove.
+    """
+    return {
+        "publish": [
+            "publish",
+            "--site",
+            str(versioned_site("1.2.0")),
+            "--version",
+            "1.2.0",
+            "--target",
+            target,
+        ],
+        "unpublish": ["unpublish", unpublished, "--target", target],
+        "previous": ["previous", "--version", "1.2.0", "--output", str(output), "--target", target],
+    }[verb]
+
+
 def test_two_versions_land_side_by_side_with_aliases_as_redirect_pages(
     s3: object, bucket: str, versioned_site: BuildSite
 ) -> None:
@@ -324,27 +346,7 @@ def test_a_typo_in_the_bucket_is_an_error_that_suggests_the_bucket(
     publish_site(versioned_site("1.1.0"), "1.1.0", f"s3://{real}/site", backoff=0)
     before, known = contents(s3, f"s3://{real}/site"), buckets(s3)
     typo = f"s3://etl-dosc-{verb}/site"
-    args = {
-        "publish": [
-            "publish",
-            "--site",
-            str(versioned_site("1.2.0")),
-            "--version",
-            "1.2.0",
-            "--target",
-            typo,
-        ],
-        "unpublish": ["unpublish", "1.1.0", "--target", typo],
-        "previous": [
-            "previous",
-            "--version",
-            "1.2.0",
-            "--output",
-            str(tmp_path / "p.json"),
-            "--target",
-            typo,
-        ],
-    }[verb]
+    args = verb_arguments(verb, versioned_site, tmp_path / "p.json", typo, unpublished="1.1.0")
 
     assert cli(args) == 1
 
@@ -367,11 +369,7 @@ def test_a_prefix_of_other_objects_is_refused_and_left_as_it_was(
         s3.put_object(Bucket=name, Key=key, Body=body)  # type: ignore[attr-defined]
     url = f"s3://{name}/site"
     before = contents(s3, url)
-    args = {
-        "publish": ["publish", "--site", str(versioned_site("1.2.0")), "--version", "1.2.0", "--target", url],
-        "unpublish": ["unpublish", "1.2.0", "--target", url],
-        "previous": ["previous", "--version", "1.2.0", "--output", str(tmp_path / "p.json"), "--target", url],
-    }[verb]
+    args = verb_arguments(verb, versioned_site, tmp_path / "p.json", url, unpublished="1.2.0")
 
     assert cli(args) == 1
 
@@ -421,26 +419,7 @@ def test_a_typo_in_the_prefix_is_refused_with_the_tree_it_meant(
     publish_site(versioned_site("1.1.0"), "1.1.0", f"s3://{name}/site", backoff=0)
     before = objects(s3, f"s3://{name}")
     typo = f"s3://{name}/stie"
-    args = {
-        "publish": [
-            "publish",
-            "--site",
-            str(versioned_site("1.2.0")),
-            "--version",
-            "1.2.0",
-            "--target",
-            typo,
-        ],
-        "previous": [
-            "previous",
-            "--version",
-            "1.2.0",
-            "--output",
-            str(tmp_path / "p.json"),
-            "--target",
-            typo,
-        ],
-    }[verb]
+    args = verb_arguments(verb, versioned_site, tmp_path / "p.json", typo, unpublished="1.2.0")
 
     assert cli(args) == 1
 
